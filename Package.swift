@@ -1,0 +1,37 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "stylize-gpu",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "stylize-gpu", targets: ["stylize-gpu"]),
+        .library(name: "StyleEngine", targets: ["StyleEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // OpenCL and CLBlast C APIs (Debian: ocl-icd-opencl-dev, opencl-headers, libclblast-dev).
+        .systemLibrary(name: "COpenCL", path: "Sources/COpenCL"),
+        // libpng and libjpeg-turbo C APIs (Debian: libpng-dev, libjpeg62-turbo-dev).
+        .target(
+            name: "CImageIO",
+            linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]),
+        .target(name: "CLRuntime", dependencies: ["COpenCL"]),
+        // Generates Swift string literals from kernels/*.cl so the binary needs no files beside it.
+        .executableTarget(name: "KernelEmbedder", path: "Sources/KernelEmbedder"),
+        .plugin(name: "EmbedKernels", capability: .buildTool(), dependencies: ["KernelEmbedder"]),
+        .target(name: "Kernels", plugins: ["EmbedKernels"]),
+        .target(name: "StyleEngine", dependencies: ["CLRuntime", "Kernels", "CImageIO"]),
+        .executableTarget(
+            name: "stylize-gpu",
+            dependencies: [
+                "StyleEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "CLRuntimeTests", dependencies: ["CLRuntime", "Kernels"]),
+        .testTarget(name: "StyleEngineTests", dependencies: ["StyleEngine", "CLRuntime", "Kernels"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+int cimageio_version(void) { return 1; }

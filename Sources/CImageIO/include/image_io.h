@@ -1,0 +1,2 @@
+// Placeholder until the image I/O lands.
+int cimageio_version(void);

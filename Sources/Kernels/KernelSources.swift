@@ -1,0 +1,30 @@
+import Foundation
+
+/// The OpenCL C sources of the engine, one family per `kernels/<family>.cl` file.
+///
+/// They are compiled into the binary. For kernel development, setting
+/// `STYLIZE_GPU_KERNEL_DIR` to a folder of `.cl` files makes `source(of:)` read them from
+/// disk instead, without rebuilding.
+public enum KernelSources {
+    public static let overrideEnvironmentVariable = "STYLIZE_GPU_KERNEL_DIR"
+
+    /// Names of every embedded kernel family.
+    public static var families: [String] { embeddedKernelSources.keys.sorted() }
+
+    public struct MissingFamily: Error, CustomStringConvertible {
+        public let family: String
+        public var description: String { "no OpenCL kernel family named '\(family)'" }
+    }
+
+    /// The source text of one kernel family (`"im2col"` for `kernels/im2col.cl`).
+    public static func source(of family: String) throws -> String {
+        if let directory = ProcessInfo.processInfo.environment[overrideEnvironmentVariable],
+            let text = try? String(
+                contentsOfFile: directory + "/" + family + ".cl", encoding: .utf8)
+        {
+            return text
+        }
+        guard let text = embeddedKernelSources[family] else { throw MissingFamily(family: family) }
+        return text
+    }
+}
