@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "stylize-gpu",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "stylize-gpu", targets: ["stylize-gpu"]),
         .library(name: "StyleEngine", targets: ["StyleEngine"]),
@@ -27,7 +27,7 @@ let package = Package(
         .executableTarget(
             name: "stylize-gpu",
             dependencies: [
-                "StyleEngine",
+                "StyleEngine", "CLRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "CLRuntimeTests", dependencies: ["CLRuntime", "Kernels"]),

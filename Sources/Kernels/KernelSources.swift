@@ -8,6 +8,9 @@ import Foundation
 public enum KernelSources {
     public static let overrideEnvironmentVariable = "STYLIZE_GPU_KERNEL_DIR"
 
+    /// Families whose source uses helpers of another family, built after it.
+    static let prerequisites: [String: [String]] = ["losses": ["reduce"]]
+
     /// Names of every embedded kernel family.
     public static var families: [String] { embeddedKernelSources.keys.sorted() }
 
@@ -16,15 +19,19 @@ public enum KernelSources {
         public var description: String { "no OpenCL kernel family named '\(family)'" }
     }
 
-    /// The source text of one kernel family (`"im2col"` for `kernels/im2col.cl`).
+    /// The source text of one kernel family (`"conv3x3"` for `kernels/conv3x3.cl`).
     public static func source(of family: String) throws -> String {
         if let directory = ProcessInfo.processInfo.environment[overrideEnvironmentVariable],
-            let text = try? String(
-                contentsOfFile: directory + "/" + family + ".cl", encoding: .utf8)
+            let text = try? String(contentsOfFile: directory + "/" + family + ".cl", encoding: .utf8)
         {
             return text
         }
         guard let text = embeddedKernelSources[family] else { throw MissingFamily(family: family) }
         return text
+    }
+
+    /// The text to compile for a family: its prerequisites' sources, then its own.
+    public static func programSource(of family: String) throws -> String {
+        try ((prerequisites[family] ?? []) + [family]).map { try source(of: $0) }.joined(separator: "\n")
     }
 }

@@ -1,0 +1,156 @@
+import CLRuntime
+
+/// The device buffers of VGG19 forward and backward passes at one image size, allocated once.
+///
+/// `forward` keeps every activation the backward pass needs; `backward` walks back from the
+/// deepest layer, letting a callback add the losses' gradients at each layer, and ends with
+/// the gradient with respect to the input image.
+public final class NetworkPass: @unchecked Sendable {
+    public struct Activation {
+        public let buffer: Buffer<Float>
+        public let channels: Int
+        public let height: Int
+        public let width: Int
+        public var positions: Int { height * width }
+        public var count: Int { channels * height * width }
+    }
+
+    public let network: VGG19Network
+    public let height: Int
+    public let width: Int
+    /// Position in `VGG19Layers.all` of the last layer computed.
+    public let deepestPosition: Int
+    var library: KernelLibrary { network.library }
+
+    /// Output of each layer position up to the deepest; a ReLU shares its convolution's
+    /// buffer unless a loss reads that convolution's pre-activation output.
+    private var outputs: [Activation] = []
+    /// Whether layer i's ReLU was applied in place on its convolution's output.
+    private var fusedReLU: [Bool] = []
+    private let scratch: Buffer<Float>
+    private let gradients: [Buffer<Float>]
+
+    /// - Parameters:
+    ///   - layers: names a caller will read; the pass runs up to the deepest.
+    ///   - scratchLimit: the most floats the im2col scratch may take (bands of rows beyond it).
+    ///   - backward: whether to allocate the buffers of the backward pass.
+    public init(
+        network: VGG19Network, height: Int, width: Int, layers: [String], scratchLimit: Int = 1 << 24,
+        backward: Bool
+    ) throws {
+        try VGG19Layers.validate(layers)
+        let deepest = layers.compactMap(VGG19Layers.position(of:)).max() ?? 0
+        precondition(deepest <= network.deepestAvailablePosition, "the network holds too few convolutions")
+        self.network = network
+        self.height = height
+        self.width = width
+        self.deepestPosition = deepest
+        let gpu = network.library.gpu
+        let convolutionNamesRead = Set(layers.filter { $0.hasPrefix("conv") })
+
+        var channels = 3
+        var scratchNeeded = 0
+        var largest = 0
+        for position in 0...deepest {
+            let layer = VGG19Layers.all[position]
+            let (h, w) = (height >> layer.block, width >> layer.block)
+            switch layer.kind {
+            case .convolution(let index):
+                let conv = network.convolutions[index]
+                precondition(conv.inChannels == channels, "convolution \(layer.name) expects \(conv.inChannels) channels")
+                channels = conv.outChannels
+                scratchNeeded = max(scratchNeeded, max(conv.inChannels, conv.outChannels) * 9 * h * w)
+                let buffer = try gpu.buffer(Float.self, count: channels * h * w)
+                outputs.append(Activation(buffer: buffer, channels: channels, height: h, width: w))
+                fusedReLU.append(false)
+            case .relu:
+                let fused = !convolutionNamesRead.contains(VGG19Layers.all[position - 1].name)
+                let buffer = fused ? outputs[position - 1].buffer : try gpu.buffer(Float.self, count: channels * h * w)
+                outputs.append(Activation(buffer: buffer, channels: channels, height: h, width: w))
+                fusedReLU.append(fused)
+            case .pool:
+                let buffer = try gpu.buffer(Float.self, count: channels * (h / 2) * (w / 2))
+                outputs.append(Activation(buffer: buffer, channels: channels, height: h / 2, width: w / 2))
+                fusedReLU.append(false)
+            }
+            largest = max(largest, channels * h * w)
+        }
+        let built = outputs
+        let minimum = built.indices.compactMap { position -> Int? in
+            guard case .convolution(let index) = VGG19Layers.all[position].kind else { return nil }
+            let conv = network.convolutions[index]
+            return Conv3x3.minimumScratch(
+                channels: max(conv.inChannels, conv.outChannels), width: built[position].width)
+        }.max() ?? 1
+        scratch = try gpu.buffer(Float.self, count: max(minimum, min(scratchNeeded, scratchLimit)))
+        gradients = backward ? [try gpu.buffer(Float.self, count: largest), try gpu.buffer(Float.self, count: largest)] : []
+    }
+
+    /// The forward output of a layer the pass computes.
+    public func activation(_ name: String) -> Activation {
+        guard let position = VGG19Layers.position(of: name), position <= deepestPosition else {
+            preconditionFailure("layer \(name) is not computed by this pass")
+        }
+        return outputs[position]
+    }
+
+    /// Runs the network on image [3×H×W] up to the deepest layer.
+    public func forward(image: Buffer<Float>) throws {
+        var input = image
+        var inputShape = (channels: 3, height: height, width: width)
+        for position in 0...deepestPosition {
+            let layer = VGG19Layers.all[position]
+            let output = outputs[position]
+            switch layer.kind {
+            case .convolution(let index):
+                let fuse = position + 1 <= deepestPosition && fusedReLU[position + 1]
+                try Conv3x3.forward(
+                    library: library, layer: network.convolutions[index], input: input, height: inputShape.height,
+                    width: inputShape.width, output: output.buffer, scratch: scratch, relu: fuse)
+            case .relu:
+                if !fusedReLU[position] {
+                    try ReLU.forward(library: library, input: input, output: output.buffer, count: output.count)
+                }
+            case .pool:
+                try Pool2x2.forward(
+                    library: library, kind: network.pooling, input: input, channels: inputShape.channels,
+                    height: inputShape.height, width: inputShape.width, output: output.buffer)
+            }
+            input = output.buffer
+            inputShape = (output.channels, output.height, output.width)
+        }
+    }
+
+    /// Back-propagates to `imageGradient` [3×H×W] (overwritten). Before each layer is
+    /// propagated, `addLossGradients(name, gradient)` adds ∂loss/∂(that layer's output).
+    public func backward(
+        imageGradient: Buffer<Float>, addLossGradients: (String, Buffer<Float>) throws -> Void
+    ) throws {
+        precondition(!gradients.isEmpty, "this pass was made without backward buffers")
+        var current = 0
+        let top = outputs[deepestPosition]
+        try gradients[current].fill(0, count: top.count, queue: library.queue)
+        for position in stride(from: deepestPosition, through: 0, by: -1) {
+            let layer = VGG19Layers.all[position]
+            let output = outputs[position]
+            try addLossGradients(layer.name, gradients[current])
+            switch layer.kind {
+            case .relu:
+                // The gradient now becomes that of the convolution's output, in the same buffer.
+                try ReLU.backward(library: library, output: output.buffer, gradient: gradients[current], count: output.count)
+            case .convolution(let index):
+                let target = position == 0 ? imageGradient : gradients[1 - current]
+                try Conv3x3.backwardInput(
+                    library: library, layer: network.convolutions[index], gradOutput: gradients[current],
+                    height: output.height, width: output.width, gradInput: target, scratch: scratch)
+                current = 1 - current
+            case .pool:
+                let input = outputs[position - 1]
+                try Pool2x2.backward(
+                    library: library, kind: network.pooling, input: input.buffer, gradOutput: gradients[current],
+                    channels: input.channels, height: input.height, width: input.width, gradInput: gradients[1 - current])
+                current = 1 - current
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import CLRuntime
+
+/// The spec's total loss of an image and its gradient, evaluated on the device.
+///
+/// Targets (content activations, blended style Grams) are computed once at setup; each
+/// `evaluate` then runs VGG19 forward and backward, adds the content, style and total
+/// variation gradients, and leaves the raw loss sums in `DeviceScalars` slots, read with
+/// the optimizer's scalars in the iteration's single host synchronisation.
+public final class StyleObjective: @unchecked Sendable {
+    public let settings: LossSettings
+    public let pass: NetworkPass
+    let library: KernelLibrary
+    let scalars: DeviceScalars
+    /// Slots: one per content layer, then one per style layer, then total variation.
+    let firstSlot: Int
+    var slotCount: Int { settings.contentLayers.count + settings.styleLayers.count + 1 }
+    private var contentTargets: [String: Buffer<Float>] = [:]
+    private var styleTargets: [String: Buffer<Float>] = [:]
+    private let gram: Buffer<Float>
+    private let gradGram: Buffer<Float>
+
+    /// - Parameters:
+    ///   - pass: the pass at the output size, made with `backward: true` for `settings.layers`.
+    ///   - content: the preprocessed content image [3×H×W], at the pass's size.
+    ///   - styles: preprocessed style images with their blend weights (any positive scale).
+    public init(
+        library: KernelLibrary, scalars: DeviceScalars, pass: NetworkPass, settings: LossSettings,
+        content: Buffer<Float>, styles: [(image: Buffer<Float>, height: Int, width: Int, weight: Float)]
+    ) throws {
+        precondition(!styles.isEmpty || settings.styleLayers.isEmpty, "style layers need a style image")
+        self.library = library
+        self.scalars = scalars
+        self.pass = pass
+        self.settings = settings
+        let gpu = library.gpu
+        let maxChannels = settings.styleLayers.map { pass.activation($0).channels }.max() ?? 1
+        gram = try gpu.buffer(Float.self, count: maxChannels * maxChannels)
+        gradGram = try gpu.buffer(Float.self, count: maxChannels * maxChannels)
+        firstSlot = try scalars.reserve(settings.contentLayers.count + settings.styleLayers.count + 1)
+
+        try pass.forward(image: content)
+        for name in settings.contentLayers {
+            let features = pass.activation(name)
+            let target = try gpu.buffer(Float.self, count: features.count)
+            try target.copy(from: features.buffer, count: features.count, queue: library.queue)
+            contentTargets[name] = target
+        }
+        for name in settings.styleLayers {
+            let channels = pass.activation(name).channels
+            let target = try gpu.buffer(Float.self, count: channels * channels)
+            try target.fill(0, queue: library.queue)
+            styleTargets[name] = target
+        }
+        let weightSum = styles.reduce(0) { $0 + $1.weight }
+        for style in styles where !settings.styleLayers.isEmpty {
+            // A pass at the style image's own size, freed once its Grams are taken.
+            let stylePass = try NetworkPass(
+                network: pass.network, height: style.height, width: style.width, layers: settings.styleLayers,
+                backward: false)
+            try stylePass.forward(image: style.image)
+            for name in settings.styleLayers {
+                let features = stylePass.activation(name)
+                try Gram.forward(
+                    library: library, features: features.buffer, channels: features.channels,
+                    positions: features.positions, gram: styleTargets[name]!, scale: style.weight / weightSum,
+                    accumulate: true)
+            }
+            try library.queue.finish()
+        }
+    }
+
+    /// Forward and backward at `image` [3×H×W]: `gradient` receives ∂loss/∂image and the loss
+    /// sums their slots (finished, not yet read).
+    public func evaluate(image: Buffer<Float>, gradient: Buffer<Float>) throws {
+        try pass.forward(image: image)
+        try pass.backward(imageGradient: gradient) { name, layerGradient in
+            try addGradients(at: name, into: layerGradient)
+        }
+        try LossTerms.totalVariation(
+            library: library, image: image, channels: 3, height: pass.height, width: pass.width,
+            weight: settings.totalVariationWeight, gradient: gradient, scalars: scalars, slot: totalVariationSlot)
+        try scalars.finish(firstSlot, count: slotCount)
+    }
+
+    var totalVariationSlot: Int { firstSlot + slotCount - 1 }
+
+    private func addGradients(at name: String, into layerGradient: Buffer<Float>) throws {
+        for (index, layer) in settings.contentLayers.enumerated() where layer == name {
+            let features = pass.activation(name)
+            try LossTerms.content(
+                library: library, features: features.buffer, target: contentTargets[name]!, count: features.count,
+                weight: settings.contentWeight, gradient: layerGradient, scalars: scalars, slot: firstSlot + index)
+        }
+        for (index, layer) in settings.styleLayers.enumerated() where layer == name {
+            let features = pass.activation(name)
+            try Gram.forward(
+                library: library, features: features.buffer, channels: features.channels,
+                positions: features.positions, gram: gram)
+            try LossTerms.styleGram(
+                library: library, gram: gram, target: styleTargets[name]!, channels: features.channels,
+                weight: settings.styleWeight, gradGram: gradGram, scalars: scalars,
+                slot: firstSlot + settings.contentLayers.count + index)
+            try Gram.backward(
+                library: library, gradGram: gradGram, features: features.buffer, channels: features.channels,
+                positions: features.positions, gradFeatures: layerGradient)
+        }
+    }
+
+    /// The loss parts from the finished scalar values (`DeviceScalars.read()`).
+    public func lossParts(from values: [Float]) -> LossParts {
+        var content = 0.0
+        for (index, name) in settings.contentLayers.enumerated() {
+            content += Double(settings.contentWeight) * Double(values[firstSlot + index])
+                / Double(pass.activation(name).count)
+        }
+        var style = 0.0
+        for (index, name) in settings.styleLayers.enumerated() {
+            let channels = Double(pass.activation(name).channels)
+            style += Double(settings.styleWeight) * Double(values[firstSlot + settings.contentLayers.count + index])
+                / (channels * channels)
+        }
+        let totalVariation = Double(settings.totalVariationWeight) / 2 * Double(values[totalVariationSlot])
+        return LossParts(content: content, style: style, totalVariation: totalVariation)
+    }
+}

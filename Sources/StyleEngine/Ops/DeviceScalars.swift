@@ -1,0 +1,56 @@
+import CLRuntime
+
+/// Scalars that live on the device: sums, dot products and optimizer coefficients.
+///
+/// Each slot has REDUCE_GROUPS partial sums (written by a reduction kernel's first pass) and
+/// one finished value in `values`. Components reserve their slots at setup; inside the
+/// optimization loop nothing is allocated and the host reads `values` at most once per
+/// iteration.
+public final class DeviceScalars: @unchecked Sendable {
+    let library: KernelLibrary
+    public private(set) var capacity = 0
+    public private(set) var partials: Buffer<Float>
+    public private(set) var values: Buffer<Float>
+
+    public init(library: KernelLibrary) throws {
+        self.library = library
+        partials = try library.gpu.buffer(Float.self, count: library.reduceGroups)
+        values = try library.gpu.buffer(Float.self, count: 1)
+    }
+
+    /// Reserves `count` consecutive slots and returns the first; only during setup.
+    public func reserve(_ count: Int) throws -> Int {
+        let first = capacity
+        capacity += count
+        partials = try library.gpu.buffer(Float.self, count: capacity * library.reduceGroups)
+        values = try library.gpu.buffer(Float.self, count: capacity)
+        try values.fill(0, queue: library.queue)
+        return first
+    }
+
+    /// values[outSlot ..< outSlot+count] = Σ partials of slots slot0 ..< slot0+count, each times
+    /// values[factorSlot] when given.
+    public func finish(_ slot0: Int, count: Int = 1, into outSlot: Int? = nil, timesSlot factorSlot: Int? = nil)
+        throws
+    {
+        try library.kernel("reduce", "finish_sums").enqueue(
+            on: library.queue, global: [count], slot0, count, partials, values, outSlot ?? slot0, factorSlot ?? -1)
+    }
+
+    /// Partial sums of Σ a·b into `slot`.
+    public func dot(_ a: Buffer<Float>, _ b: Buffer<Float>, count: Int, slot: Int) throws {
+        try library.kernel("reduce", "dot_partial").enqueue(
+            on: library.queue, global: library.reductionGlobal, local: library.reductionLocal,
+            count, a, b, partials, slot)
+    }
+
+    /// Partial sums of Σ |a| into `slot`.
+    public func absoluteSum(_ a: Buffer<Float>, count: Int, slot: Int) throws {
+        try library.kernel("reduce", "abs_sum_partial").enqueue(
+            on: library.queue, global: library.reductionGlobal, local: library.reductionLocal,
+            count, a, partials, slot)
+    }
+
+    /// Reads every finished value (blocking: the iteration's one host synchronisation).
+    public func read() throws -> [Float] { try values.download(queue: library.queue) }
+}

@@ -1,0 +1,36 @@
+import CLRuntime
+import Foundation
+
+/// Adam as torch.optim.Adam (β1 0.9, β2 0.999, ε 1e-8, bias-corrected), on the device.
+public final class DeviceAdam: DeviceOptimizer, @unchecked Sendable {
+    public let learningRate: Float
+    public let beta1: Float = 0.9
+    public let beta2: Float = 0.999
+    public let epsilon: Float = 1e-8
+    let library: KernelLibrary
+    let count: Int
+    private let firstMoment: Buffer<Float>
+    private let secondMoment: Buffer<Float>
+    private var step = 0
+
+    public init(library: KernelLibrary, count: Int, learningRate: Float = 10) throws {
+        self.library = library
+        self.count = count
+        self.learningRate = learningRate
+        firstMoment = try library.gpu.buffer(Float.self, count: count)
+        secondMoment = try library.gpu.buffer(Float.self, count: count)
+        try firstMoment.fill(0, queue: library.queue)
+        try secondMoment.fill(0, queue: library.queue)
+    }
+
+    public func prepare(gradient: Buffer<Float>) throws {}
+
+    public func update(image: Buffer<Float>, gradient: Buffer<Float>, scalars values: [Float]) throws {
+        step += 1
+        let correction1 = Float(1 - pow(Double(beta1), Double(step)))
+        let correction2 = Float(1 - pow(Double(beta2), Double(step)))
+        try library.kernel("optimizer", "adam_step").enqueue(
+            on: library.queue, global: [count], count, learningRate, beta1, beta2, epsilon, correction1, correction2,
+            gradient, image, firstMoment, secondMoment)
+    }
+}

@@ -1,0 +1,56 @@
+/// Device memory a run needs, estimated before anything is allocated, so that an image too
+/// large for the device is refused with the size that would fit instead of failing midway.
+public struct MemoryPlan: Sendable {
+    public let channels: [Int]  // output channels of each convolution used
+    public let pooling: Pooling
+    public let historySize: Int
+    public let optimizer: OptimizerKind
+    public let precisionBytes: Int  // bytes per stored activation element
+
+    public init(convolutionCount: Int, optimizer: OptimizerKind, historySize: Int, precision: Precision) {
+        var channels: [Int] = []
+        for (block, count) in VGG19Layers.convolutionsPerBlock.enumerated() {
+            channels += Array(repeating: VGG19Layers.blockChannels[block], count: count)
+        }
+        self.channels = Array(channels.prefix(convolutionCount))
+        self.pooling = .max
+        self.optimizer = optimizer
+        self.historySize = historySize
+        self.precisionBytes = precision == .fp32 ? 4 : 2
+    }
+
+    /// Bytes for an output of height × width, with scratch capped at `scratchLimit` floats.
+    public func bytes(height: Int, width: Int, scratchLimit: Int) -> Int {
+        var activations = 0
+        var largest = 3 * height * width
+        var scratch = 0
+        var inChannels = 3
+        var convolution = 0
+        for (block, count) in VGG19Layers.convolutionsPerBlock.enumerated() where convolution < channels.count {
+            let positions = (height >> block) * (width >> block)
+            for _ in 0..<count where convolution < channels.count {
+                let out = channels[convolution]
+                activations += out * positions
+                largest = max(largest, out * positions)
+                scratch = max(scratch, max(inChannels, out) * 9 * positions)
+                inChannels = out
+                convolution += 1
+            }
+            activations += inChannels * positions / 4  // the pool output
+        }
+        let image = 3 * height * width
+        let vectors: Int
+        switch optimizer {
+        case .lbfgs: vectors = 2 * (historySize + 1) + 2
+        case .adam: vectors = 2
+        }
+        let floats = min(scratch, scratchLimit) + 2 * largest + (vectors + 4) * image
+        var weights = 0
+        inChannels = 3
+        for out in channels {
+            weights += 2 * out * inChannels * 9
+            inChannels = out
+        }
+        return floats * 4 + activations * precisionBytes + weights * 4
+    }
+}

@@ -1,0 +1,57 @@
+/// Everything that defines one stylization run (the CLI fills it; the report records it).
+public struct StylizeSettings: Sendable, Codable, Equatable {
+    public enum Initialization: Sendable, Codable, Equatable {
+        case content
+        /// Normal noise with standard deviation `randomInitSigma` on the preprocessed scale.
+        case random(seed: UInt64)
+        case image(path: String)
+    }
+
+    /// σ of random initialisation, on the 0–255 preprocessed scale (neural-style's value).
+    public static let randomInitSigma: Float = 0.001
+
+    public var contentPath: String
+    public var stylePaths: [String]
+    /// One per style image; normalised to sum to 1. Empty means equal weights.
+    public var styleBlendWeights: [Float] = []
+    public var outputPath: String
+    /// Longest side of the output, in pixels.
+    public var size = 512
+    /// Style images are resized to style scale × `size` on their longest side.
+    public var styleScale: Float = 1
+    public var iterations = 1000
+    public var optimizer = OptimizerKind.lbfgs
+    /// nil: 1 for L-BFGS, 10 for Adam.
+    public var learningRate: Float?
+    public var historySize = 100
+    public var loss = LossSettings()
+    public var initialization = Initialization.content
+    public var pooling = Pooling.max
+    /// Keep the content's colours: the result's luminance with the content's chroma.
+    public var originalColors = false
+    /// Save a numbered intermediate image every N iterations (0: never).
+    public var saveEvery = 0
+    public var precision = Precision.fp32
+    /// The im2col scratch limit, in floats (bands of rows beyond it).
+    public var scratchLimit = 1 << 24
+
+    public init(contentPath: String, stylePaths: [String], outputPath: String) {
+        self.contentPath = contentPath
+        self.stylePaths = stylePaths
+        self.outputPath = outputPath
+    }
+
+    public var effectiveLearningRate: Float { learningRate ?? (optimizer == .lbfgs ? 1 : 10) }
+
+    /// Blend weights normalised to sum to 1.
+    public var normalizedBlendWeights: [Float] {
+        let weights = styleBlendWeights.isEmpty ? Array(repeating: 1, count: stylePaths.count) : styleBlendWeights
+        let sum = weights.reduce(0, +)
+        return weights.map { $0 / sum }
+    }
+}
+
+/// How activations, weights and scratch are stored (arithmetic accumulates in FP32 either way).
+public enum Precision: String, Sendable, Codable, CaseIterable {
+    case fp32, fp16
+}

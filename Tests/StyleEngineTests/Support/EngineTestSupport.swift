@@ -1,0 +1,72 @@
+import CLRuntime
+import Foundation
+import StyleEngine
+import XCTest
+
+/// The device the engine tests run on: `STYLIZE_GPU_TEST_DEVICE` (default 0: PoCL in CI).
+enum EngineTestDevice {
+    static func library() throws -> KernelLibrary {
+        let index = Int(ProcessInfo.processInfo.environment["STYLIZE_GPU_TEST_DEVICE"] ?? "") ?? 0
+        return KernelLibrary(gpu: try ComputeDevice(device: DeviceInventory.device(at: index)))
+    }
+}
+
+/// Deterministic pseudo-random values for test inputs.
+struct TestRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
+    /// Uniform in [-1, 1).
+    mutating func next() -> Float {
+        state ^= state << 13
+        state ^= state >> 7
+        state ^= state << 17
+        return Float(state >> 40) / Float(1 << 23) - 1
+    }
+    mutating func array(_ count: Int, scale: Float = 1) -> [Float] { (0..<count).map { _ in next() * scale } }
+}
+
+/// A VGG19-shaped network with few channels and random weights, so whole-network tests run
+/// in a second: 16 convolutions whose block widths are `blockChannels`.
+struct TinyVGG {
+    let blockChannels: [Int]
+    /// Per convolution: (inChannels, outChannels, weights K×C×9, bias K).
+    let layers: [(inChannels: Int, outChannels: Int, weights: [Float], bias: [Float])]
+
+    init(blockChannels: [Int] = [4, 6, 8, 8, 8], seed: UInt64 = 7) {
+        self.blockChannels = blockChannels
+        var random = TestRandom(seed: seed)
+        var layers: [(Int, Int, [Float], [Float])] = []
+        var channels = 3
+        for (block, count) in VGG19Layers.convolutionsPerBlock.enumerated() {
+            for _ in 0..<count {
+                let out = blockChannels[block]
+                // He-style scale keeps activations from vanishing or exploding through 16 layers.
+                let scale = Float((6.0 / Double(channels * 9)).squareRoot())
+                layers.append((channels, out, random.array(out * channels * 9, scale: scale), random.array(out, scale: 0.1)))
+                channels = out
+            }
+        }
+        self.layers = layers
+    }
+
+    func network(library: KernelLibrary, pooling: Pooling = .max, count: Int = 16) throws -> VGG19Network {
+        let convolutions = try layers.prefix(count).map {
+            try DeviceConvLayer(
+                library: library, inChannels: $0.inChannels, outChannels: $0.outChannels, weights: $0.weights,
+                bias: $0.bias)
+        }
+        return VGG19Network(library: library, convolutions: convolutions, pooling: pooling)
+    }
+}
+
+/// Asserts max |a − e| ≤ tolerance · max(max |e|, floor).
+func assertClose(
+    _ actual: [Float], _ expected: [Float], relative tolerance: Float, floor: Float = 1e-6, _ message: String = "",
+    file: StaticString = #filePath, line: UInt = #line
+) {
+    XCTAssertEqual(actual.count, expected.count, "count " + message, file: file, line: line)
+    let scale = max(expected.map(abs).max() ?? 0, floor)
+    let worst = zip(actual, expected).map { abs($0 - $1) }.max() ?? 0
+    XCTAssertLessThanOrEqual(
+        worst, tolerance * scale, "max error \(worst) vs scale \(scale) " + message, file: file, line: line)
+}
