@@ -85,6 +85,9 @@ public enum GEMM {
         try checkCLBlast(status, "CLBlastSgemmStridedBatched(\(batchCount)×\(m)×\(n)×\(k))")
     }
 
+    /// Drops CLBlast's compiled kernels, so that parameters overridden after it take effect.
+    public static func clearCache() throws { try checkCLBlast(CLBlastClearCache(), "CLBlastClearCache") }
+
     /// Replaces CLBlast's tuning parameters for one of its kernels (e.g. "Xgemm") on a device.
     public static func overrideParameters(
         device: Device, kernel: String, parameters: [(name: String, value: Int)]
