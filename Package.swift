@@ -23,7 +23,7 @@ let package = Package(
         .executableTarget(name: "KernelEmbedder", path: "Sources/KernelEmbedder"),
         .plugin(name: "EmbedKernels", capability: .buildTool(), dependencies: ["KernelEmbedder"]),
         .target(name: "Kernels", plugins: ["EmbedKernels"]),
-        .target(name: "StyleEngine", dependencies: ["CLRuntime", "Kernels", "CImageIO"]),
+        .target(name: "StyleEngine", dependencies: ["CLRuntime", "Kernels", "CImageIO", "COpenCL"]),
         .executableTarget(
             name: "stylize-gpu",
             dependencies: [

@@ -1,4 +1,5 @@
 // 3×3 convolution, stride 1, zero padding 1, as im2col + GEMM (the GEMM is CLBlast's).
+// Built after storage.cl.
 // Layouts: images C×H×W row-major; weights K×C×3×3 row-major (= a K × C·9 matrix).
 //
 // Forward:   out[K, H·W]   = W[K, C·9] · im2col(in)[C·9, H·W] + bias
@@ -7,26 +8,31 @@
 //            so the backward to the input is itself a padded 3×3 convolution.
 
 // im2col of input rows [row0, row0 + rows): col[(c·9 + ky·3 + kx)][r·W + x] = in[c][row0+r+ky-1][x+kx-1].
-__kernel void im2col_3x3(const int channels, const int height, const int width,
-                         const int row0, const int rows,
-                         __global const float* input, __global float* col) {
-    const int position = get_global_id(0);   // r·W + x within the chunk
-    const int row = get_global_id(1);        // c·9 + ky·3 + kx
-    const int chunkPositions = rows * width;
-    if (position >= chunkPositions || row >= channels * 9) return;
-    const int c = row / 9, tap = row % 9, ky = tap / 3, kx = tap % 3;
-    const int y = row0 + position / width + ky - 1;
-    const int x = position % width + kx - 1;
-    float value = 0.0f;
-    if (y >= 0 && y < height && x >= 0 && x < width) value = input[(c * height + y) * width + x];
-    col[row * chunkPositions + position] = value;
+// IM2COL defines it for float inputs (gradients) and for stored activations.
+#define IM2COL(NAME, INPUT_T, READ)                                                                  \
+__kernel void NAME(const int channels, const int height, const int width, const int row0,           \
+                   const int rows, __global const INPUT_T* input, __global float* col) {            \
+    const int position = get_global_id(0); /* r·W + x within the band */                            \
+    const int row = get_global_id(1);      /* c·9 + ky·3 + kx */                                    \
+    const int bandPositions = rows * width;                                                         \
+    if (position >= bandPositions || row >= channels * 9) return;                                   \
+    const int c = row / 9, tap = row % 9, ky = tap / 3, kx = tap % 3;                               \
+    const int y = row0 + position / width + ky - 1;                                                 \
+    const int x = position % width + kx - 1;                                                        \
+    float value = 0.0f;                                                                             \
+    if (y >= 0 && y < height && x >= 0 && x < width) value = READ(input, (c * height + y) * width + x); \
+    col[row * bandPositions + position] = value;                                                    \
 }
+#define READ_FLOAT(pointer, index) ((pointer)[index])
+IM2COL(im2col_3x3, float, READ_FLOAT)
+IM2COL(im2col_3x3_stored, storage_t, LOAD)
 
-// W'[c][k][2-ky][2-kx] = W[k][c][ky][kx]: the weights of the backward-to-input convolution.
+// W'[c][k][2-ky][2-kx] = W[k][c][ky][kx]: the weights of the backward-to-input convolution,
+// from stored (float or half) weights.
 __kernel void flip_transpose_3x3(const int outChannels, const int inChannels,
-                                 __global const float* weights, __global float* flipped) {
+                                 __global const storage_t* weights, __global float* flipped) {
     const int i = get_global_id(0);
     if (i >= outChannels * inChannels * 9) return;
     const int k = i / (inChannels * 9), c = (i / 9) % inChannels, tap = i % 9;
-    flipped[(c * outChannels + k) * 9 + (8 - tap)] = weights[i];
+    flipped[(c * outChannels + k) * 9 + (8 - tap)] = LOAD(weights, i);
 }

@@ -2,16 +2,17 @@
 // gradient where the backward pass expects it and leaves Σ(difference²) as partial sums
 // (see reduce.cl); the host multiplies the finished sum by the term's weight / count.
 
-// Built after reduce.cl (KernelSources.programSource), whose store_group_sum it uses.
+// Built after storage.cl and reduce.cl (KernelSources.programSource), whose store_group_sum
+// it uses. Features are storage_t; targets and gradients float.
 
 // Content: L = w · mean((F − P)²) over n = C·H·W.  grad F += gradScale · (F − P), gradScale = 2w/n.
 __kernel __attribute__((reqd_work_group_size(REDUCE_LOCAL, 1, 1)))
-void content_loss(const int n, __global const float* features, __global const float* target,
+void content_loss(const int n, __global const storage_t* features, __global const float* target,
                   const float gradScale, __global float* gradient, __global float* partials, const int slot) {
     __local float scratch[REDUCE_LOCAL];
     float sum = 0.0f;
     for (int i = get_global_id(0); i < n; i += get_global_size(0)) {
-        const float d = features[i] - target[i];
+        const float d = LOAD(features, i) - target[i];
         gradient[i] += gradScale * d;
         sum += d * d;
     }

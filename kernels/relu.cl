@@ -1,4 +1,5 @@
-// Bias and ReLU. Activations are K×P (P = H·W positions), row-major.
+// Bias and ReLU. Activations are K×P (P = H·W positions), row-major, stored as storage_t
+// (storage.cl); gradients are float.
 
 // Forward, fused with the convolution's bias: y[k][p] = max(x[k][p] + bias[k], 0), in place.
 __kernel void bias_relu_forward(const int channels, const int positions,
@@ -17,14 +18,26 @@ __kernel void bias_forward(const int channels, const int positions,
     values[k * positions + p] += bias[k];
 }
 
+// Half storage: a float GEMM band (K × bandPositions, columns [offset, offset + bandPositions)
+// of the layer) plus bias, optionally through ReLU, stored into the activation.
+__kernel void bias_activation_store(const int channels, const int positions, const int offset,
+                                    const int bandPositions, const int relu, __global const float* bias,
+                                    __global const float* band, __global storage_t* output) {
+    const int p = get_global_id(0), k = get_global_id(1);
+    if (p >= bandPositions || k >= channels) return;
+    float value = band[k * bandPositions + p] + bias[k];
+    if (relu) value = fmax(value, 0.0f);
+    STORE(value, output, k * positions + offset + p);
+}
+
 // ReLU forward out of place: y = max(x, 0).
-__kernel void relu_forward(const int n, __global const float* x, __global float* y) {
+__kernel void relu_forward(const int n, __global const storage_t* x, __global storage_t* y) {
     const int i = get_global_id(0);
-    if (i < n) y[i] = fmax(x[i], 0.0f);
+    if (i < n) STORE(fmax(LOAD(x, i), 0.0f), y, i);
 }
 
 // Backward, in place: dx = dy · [y > 0], reading the forward output y.
-__kernel void relu_backward(const int n, __global const float* y, __global float* gradient) {
+__kernel void relu_backward(const int n, __global const storage_t* y, __global float* gradient) {
     const int i = get_global_id(0);
-    if (i < n && !(y[i] > 0.0f)) gradient[i] = 0.0f;
+    if (i < n && !(LOAD(y, i) > 0.0f)) gradient[i] = 0.0f;
 }

@@ -9,7 +9,9 @@ public enum KernelSources {
     public static let overrideEnvironmentVariable = "STYLIZE_GPU_KERNEL_DIR"
 
     /// Families whose source uses helpers of another family, built after it.
-    static let prerequisites: [String: [String]] = ["losses": ["reduce"]]
+    static let prerequisites: [String: [String]] = [
+        "conv3x3": ["storage"], "relu": ["storage"], "pool": ["storage"], "losses": ["storage", "reduce"],
+    ]
 
     /// Names of every embedded kernel family.
     public static var families: [String] { embeddedKernelSources.keys.sorted() }

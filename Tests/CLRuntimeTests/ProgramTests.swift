@@ -21,7 +21,12 @@ final class ProgramTests: XCTestCase {
         let gpu = try TestDevice.make()
         XCTAssertFalse(KernelSources.families.isEmpty)
         for family in KernelSources.families {
-            XCTAssertNoThrow(try gpu.program(source: KernelSources.programSource(of: family)), family)
+            // Both storage precisions: float, and half storage without cl_khr_fp16.
+            for options in ["", "-DSTORAGE_HALF=1"] {
+                XCTAssertNoThrow(
+                    try gpu.program(source: KernelSources.programSource(of: family), options: options),
+                    "\(family) \(options)")
+            }
         }
     }
 

@@ -7,7 +7,7 @@ import CLRuntime
 /// the gradient with respect to the input image.
 public final class NetworkPass: @unchecked Sendable {
     public struct Activation {
-        public let buffer: Buffer<Float>
+        public let buffer: StoredBuffer
         public let channels: Int
         public let height: Int
         public let width: Int
@@ -27,7 +27,9 @@ public final class NetworkPass: @unchecked Sendable {
     private var outputs: [Activation] = []
     /// Whether layer i's ReLU was applied in place on its convolution's output.
     private var fusedReLU: [Bool] = []
-    private let scratch: Buffer<Float>
+    private let convScratch: ConvScratch
+    /// Float scratch that other ops may use between layers (Gram bands in FP16 runs).
+    public var scratch: Buffer<Float> { convScratch.columns }
     private let gradients: [Buffer<Float>]
 
     /// - Parameters:
@@ -45,7 +47,8 @@ public final class NetworkPass: @unchecked Sendable {
         self.height = height
         self.width = width
         self.deepestPosition = deepest
-        let gpu = network.library.gpu
+        let library = network.library
+        let gpu = library.gpu
         let convolutionNamesRead = Set(layers.filter { $0.hasPrefix("conv") })
 
         var channels = 3
@@ -60,29 +63,44 @@ public final class NetworkPass: @unchecked Sendable {
                 precondition(conv.inChannels == channels, "convolution \(layer.name) expects \(conv.inChannels) channels")
                 channels = conv.outChannels
                 scratchNeeded = max(scratchNeeded, max(conv.inChannels, conv.outChannels) * 9 * h * w)
-                let buffer = try gpu.buffer(Float.self, count: channels * h * w)
+                let buffer = try StoredBuffer.allocate(library: library, count: channels * h * w)
                 outputs.append(Activation(buffer: buffer, channels: channels, height: h, width: w))
                 fusedReLU.append(false)
             case .relu:
                 let fused = !convolutionNamesRead.contains(VGG19Layers.all[position - 1].name)
-                let buffer = fused ? outputs[position - 1].buffer : try gpu.buffer(Float.self, count: channels * h * w)
+                let buffer =
+                    fused ? outputs[position - 1].buffer : try StoredBuffer.allocate(library: library, count: channels * h * w)
                 outputs.append(Activation(buffer: buffer, channels: channels, height: h, width: w))
                 fusedReLU.append(fused)
             case .pool:
-                let buffer = try gpu.buffer(Float.self, count: channels * (h / 2) * (w / 2))
+                let buffer = try StoredBuffer.allocate(library: library, count: channels * (h / 2) * (w / 2))
                 outputs.append(Activation(buffer: buffer, channels: channels, height: h / 2, width: w / 2))
                 fusedReLU.append(false)
             }
             largest = max(largest, channels * h * w)
         }
         let built = outputs
-        let minimum = built.indices.compactMap { position -> Int? in
+        let convolutionPositions = built.indices.compactMap { position -> (DeviceConvLayer, Int, Int)? in
             guard case .convolution(let index) = VGG19Layers.all[position].kind else { return nil }
-            let conv = network.convolutions[index]
-            return Conv3x3.minimumScratch(
-                channels: max(conv.inChannels, conv.outChannels), width: built[position].width)
+            return (network.convolutions[index], built[position].height, built[position].width)
+        }
+        let minimum = convolutionPositions.map { conv, _, width in
+            Conv3x3.minimumScratch(channels: max(conv.inChannels, conv.outChannels), width: width)
         }.max() ?? 1
-        scratch = try gpu.buffer(Float.self, count: max(minimum, min(scratchNeeded, scratchLimit)))
+        let columns = try gpu.buffer(Float.self, count: max(minimum, min(scratchNeeded, scratchLimit)))
+        if library.precision == .fp16 {
+            // One layer's float weights, and the float GEMM output of its largest band.
+            let weightCount = convolutionPositions.map { $0.0.weights.count }.max() ?? 1
+            let bandCount = convolutionPositions.map { conv, height, width in
+                conv.outChannels * width
+                    * Conv3x3.bandRows(channels: conv.inChannels, height: height, width: width, scratchCount: columns.count)
+            }.max() ?? 1
+            convScratch = ConvScratch(
+                columns: columns, weights: try gpu.buffer(Float.self, count: weightCount),
+                outputBand: try gpu.buffer(Float.self, count: bandCount))
+        } else {
+            convScratch = ConvScratch(columns: columns, weights: nil, outputBand: nil)
+        }
         gradients = backward ? [try gpu.buffer(Float.self, count: largest), try gpu.buffer(Float.self, count: largest)] : []
     }
 
@@ -96,7 +114,7 @@ public final class NetworkPass: @unchecked Sendable {
 
     /// Runs the network on image [3×H×W] up to the deepest layer.
     public func forward(image: Buffer<Float>) throws {
-        var input = image
+        var input = try storedImage(image)
         var inputShape = (channels: 3, height: height, width: width)
         for position in 0...deepestPosition {
             let layer = VGG19Layers.all[position]
@@ -106,7 +124,7 @@ public final class NetworkPass: @unchecked Sendable {
                 let fuse = position + 1 <= deepestPosition && fusedReLU[position + 1]
                 try Conv3x3.forward(
                     library: library, layer: network.convolutions[index], input: input, height: inputShape.height,
-                    width: inputShape.width, output: output.buffer, scratch: scratch, relu: fuse)
+                    width: inputShape.width, output: output.buffer, scratch: convScratch, relu: fuse)
             case .relu:
                 if !fusedReLU[position] {
                     try ReLU.forward(library: library, input: input, output: output.buffer, count: output.count)
@@ -119,6 +137,16 @@ public final class NetworkPass: @unchecked Sendable {
             input = output.buffer
             inputShape = (output.channels, output.height, output.width)
         }
+    }
+
+    /// The image as the first convolution reads it: itself in FP32, a half copy in FP16.
+    private var halfImage: StoredBuffer?
+    private func storedImage(_ image: Buffer<Float>) throws -> StoredBuffer {
+        guard library.precision == .fp16 else { return .float(image) }
+        if halfImage == nil { halfImage = try StoredBuffer.allocate(library: library, count: 3 * height * width) }
+        try library.kernel("storage", "store_floats").enqueue(
+            on: library.queue, global: [3 * height * width], 3 * height * width, image, halfImage!)
+        return halfImage!
     }
 
     /// Back-propagates to `imageGradient` [3×H×W] (overwritten). Before each layer is
@@ -142,7 +170,7 @@ public final class NetworkPass: @unchecked Sendable {
                 let target = position == 0 ? imageGradient : gradients[1 - current]
                 try Conv3x3.backwardInput(
                     library: library, layer: network.convolutions[index], gradOutput: gradients[current],
-                    height: output.height, width: output.width, gradInput: target, scratch: scratch)
+                    height: output.height, width: output.width, gradInput: target, scratch: convScratch)
                 current = 1 - current
             case .pool:
                 let input = outputs[position - 1]

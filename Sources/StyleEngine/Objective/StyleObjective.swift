@@ -42,7 +42,7 @@ public final class StyleObjective: @unchecked Sendable {
         for name in settings.contentLayers {
             let features = pass.activation(name)
             let target = try gpu.buffer(Float.self, count: features.count)
-            try target.copy(from: features.buffer, count: features.count, queue: library.queue)
+            try features.buffer.copyAsFloats(to: target, count: features.count, library: library)
             contentTargets[name] = target
         }
         for name in settings.styleLayers {
@@ -62,8 +62,8 @@ public final class StyleObjective: @unchecked Sendable {
                 let features = stylePass.activation(name)
                 try Gram.forward(
                     library: library, features: features.buffer, channels: features.channels,
-                    positions: features.positions, gram: styleTargets[name]!, scale: style.weight / weightSum,
-                    accumulate: true)
+                    positions: features.positions, gram: styleTargets[name]!, scratch: stylePass.scratch,
+                    scale: style.weight / weightSum, accumulate: true)
             }
             try library.queue.finish()
         }
@@ -95,14 +95,14 @@ public final class StyleObjective: @unchecked Sendable {
             let features = pass.activation(name)
             try Gram.forward(
                 library: library, features: features.buffer, channels: features.channels,
-                positions: features.positions, gram: gram)
+                positions: features.positions, gram: gram, scratch: pass.scratch)
             try LossTerms.styleGram(
                 library: library, gram: gram, target: styleTargets[name]!, channels: features.channels,
                 weight: settings.styleWeight, gradGram: gradGram, scalars: scalars,
                 slot: firstSlot + settings.contentLayers.count + index)
             try Gram.backward(
                 library: library, gradGram: gradGram, features: features.buffer, channels: features.channels,
-                positions: features.positions, gradFeatures: layerGradient)
+                positions: features.positions, gradFeatures: layerGradient, scratch: pass.scratch)
         }
     }
 

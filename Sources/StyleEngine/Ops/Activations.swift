@@ -1,14 +1,15 @@
 import CLRuntime
 
-/// ReLU and 2×2 stride-2 pooling (max or average), forward and backward.
+/// ReLU and 2×2 stride-2 pooling (max or average), forward and backward. Activations are
+/// stored in the run's precision; gradients are float.
 public enum ReLU {
     /// y = max(x, 0), out of place. Shapes: n elements.
-    public static func forward(library: KernelLibrary, input: Buffer<Float>, output: Buffer<Float>, count: Int) throws {
+    public static func forward(library: KernelLibrary, input: StoredBuffer, output: StoredBuffer, count: Int) throws {
         try library.kernel("relu", "relu_forward").enqueue(on: library.queue, global: [count], count, input, output)
     }
 
     /// gradient ← gradient · [y > 0], in place, from the forward output y. Shapes: n elements.
-    public static func backward(library: KernelLibrary, output: Buffer<Float>, gradient: Buffer<Float>, count: Int)
+    public static func backward(library: KernelLibrary, output: StoredBuffer, gradient: Buffer<Float>, count: Int)
         throws
     {
         try library.kernel("relu", "relu_backward").enqueue(on: library.queue, global: [count], count, output, gradient)
@@ -22,8 +23,8 @@ public enum Pooling: String, Sendable, CaseIterable, Codable {
 public enum Pool2x2 {
     /// output[C × H/2 × W/2] from input[C×H×W] (odd trailing rows and columns dropped).
     public static func forward(
-        library: KernelLibrary, kind: Pooling, input: Buffer<Float>, channels: Int, height: Int, width: Int,
-        output: Buffer<Float>
+        library: KernelLibrary, kind: Pooling, input: StoredBuffer, channels: Int, height: Int, width: Int,
+        output: StoredBuffer
     ) throws {
         try library.kernel("pool", kind == .max ? "max_pool_forward" : "avg_pool_forward").enqueue(
             on: library.queue, global: [width / 2, height / 2, channels], channels, height, width, input, output)
@@ -32,7 +33,7 @@ public enum Pool2x2 {
     /// gradInput[C×H×W] (every element written) from gradOutput[C × H/2 × W/2]; max pooling
     /// reads the forward input to find each window's first maximum.
     public static func backward(
-        library: KernelLibrary, kind: Pooling, input: Buffer<Float>, gradOutput: Buffer<Float>, channels: Int,
+        library: KernelLibrary, kind: Pooling, input: StoredBuffer, gradOutput: Buffer<Float>, channels: Int,
         height: Int, width: Int, gradInput: Buffer<Float>
     ) throws {
         let global = [width, height, channels]

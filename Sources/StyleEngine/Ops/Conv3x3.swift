@@ -4,23 +4,29 @@ import CLRuntime
 public final class DeviceConvLayer: @unchecked Sendable {
     public let inChannels: Int
     public let outChannels: Int
-    /// K × C·9, row-major (PyTorch's K×C×3×3).
-    public let weights: Buffer<Float>
-    /// C × K·9: the transposed, flipped filter of the backward-to-input convolution.
-    public let flippedWeights: Buffer<Float>
+    /// K × C·9, row-major (PyTorch's K×C×3×3), in the run's storage precision.
+    public let weights: StoredBuffer
+    /// C × K·9: the transposed, flipped filter of the backward-to-input convolution. Kept in
+    /// FP32 runs; FP16 runs derive it from `weights` when needed, to halve weight memory.
+    public let flippedWeights: Buffer<Float>?
     public let bias: Buffer<Float>
 
+    /// A layer from float weights on the device (stored as the library's precision asks).
     public init(library: KernelLibrary, inChannels: Int, outChannels: Int, weights: Buffer<Float>, bias: Buffer<Float>)
         throws
     {
         precondition(weights.count == outChannels * inChannels * 9 && bias.count == outChannels)
         self.inChannels = inChannels
         self.outChannels = outChannels
-        self.weights = weights
         self.bias = bias
-        self.flippedWeights = try library.gpu.buffer(Float.self, count: weights.count)
-        try library.kernel("conv3x3", "flip_transpose_3x3").enqueue(
-            on: library.queue, global: [weights.count], outChannels, inChannels, weights, flippedWeights)
+        self.weights = try StoredBuffer.storing(weights, library: library)
+        if library.precision == .fp32 {
+            let flipped = try library.gpu.buffer(Float.self, count: weights.count)
+            try Conv3x3.flipTranspose(library: library, layer: self.weights, outChannels: outChannels, inChannels: inChannels, into: flipped)
+            flippedWeights = flipped
+        } else {
+            flippedWeights = nil
+        }
     }
 
     /// A layer from host arrays (tests, and weights that come as floats).
@@ -33,8 +39,16 @@ public final class DeviceConvLayer: @unchecked Sendable {
     }
 }
 
+/// Scratch a convolution needs: im2col bands and, for FP16, the float weights of one layer
+/// and the float GEMM output band that is then stored as half.
+public struct ConvScratch {
+    public let columns: Buffer<Float>
+    public let weights: Buffer<Float>?
+    public let outputBand: Buffer<Float>?
+}
+
 /// 3×3 convolution as im2col + GEMM, processed in bands of rows so that the im2col
-/// scratch never exceeds `scratch.count` floats, whatever the image size.
+/// scratch never exceeds `scratch.columns.count` floats, whatever the image size.
 public enum Conv3x3 {
     /// Rows per band such that C·9 × rows·W floats fit in `scratchCount`.
     static func bandRows(channels: Int, height: Int, width: Int, scratchCount: Int) -> Int {
@@ -46,46 +60,86 @@ public enum Conv3x3 {
 
     /// output[K×H×W] = conv(input[C×H×W]) + bias, then ReLU when `relu` is set.
     public static func forward(
-        library: KernelLibrary, layer: DeviceConvLayer, input: Buffer<Float>, height: Int, width: Int,
-        output: Buffer<Float>, scratch: Buffer<Float>, relu: Bool
+        library: KernelLibrary, layer: DeviceConvLayer, input: StoredBuffer, height: Int, width: Int,
+        output: StoredBuffer, scratch: ConvScratch, relu: Bool
     ) throws {
-        try convolve(
-            library: library, filter: layer.weights, inChannels: layer.inChannels, outChannels: layer.outChannels,
-            input: input, height: height, width: width, output: output, scratch: scratch)
         let positions = height * width
-        try library.kernel("relu", relu ? "bias_relu_forward" : "bias_forward").enqueue(
-            on: library.queue, global: [positions, layer.outChannels], layer.outChannels, positions, layer.bias, output)
+        let rowsPerBand = bandRows(
+            channels: layer.inChannels, height: height, width: width, scratchCount: scratch.columns.count)
+        let filter: Buffer<Float>
+        switch layer.weights {
+        case .float(let weights): filter = weights
+        case .half:
+            filter = scratch.weights!
+            try layer.weights.copyAsFloats(to: filter, count: layer.weights.count, library: library)
+        }
+        let im2col = try library.kernel("conv3x3", "im2col_3x3_stored")
+        var row0 = 0
+        while row0 < height {
+            let rows = min(rowsPerBand, height - row0)
+            let bandPositions = rows * width
+            try im2col.enqueue(
+                on: library.queue, global: [bandPositions, layer.inChannels * 9],
+                layer.inChannels, height, width, row0, rows, input, scratch.columns)
+            switch output {
+            case .float(let out):
+                try GEMM.sgemm(
+                    queue: library.queue, m: layer.outChannels, n: bandPositions, k: layer.inChannels * 9,
+                    a: filter, b: scratch.columns, ldb: bandPositions, c: out, cOffset: row0 * width, ldc: positions)
+            case .half:
+                let band = scratch.outputBand!
+                try GEMM.sgemm(
+                    queue: library.queue, m: layer.outChannels, n: bandPositions, k: layer.inChannels * 9,
+                    a: filter, b: scratch.columns, ldb: bandPositions, c: band, ldc: bandPositions)
+                try library.kernel("relu", "bias_activation_store").enqueue(
+                    on: library.queue, global: [bandPositions, layer.outChannels], layer.outChannels, positions,
+                    row0 * width, bandPositions, relu ? 1 : 0, layer.bias, band, output)
+            }
+            row0 += rows
+        }
+        if case .float(let out) = output {
+            try library.kernel("relu", relu ? "bias_relu_forward" : "bias_forward").enqueue(
+                on: library.queue, global: [positions, layer.outChannels], layer.outChannels, positions, layer.bias, out)
+        }
     }
 
     /// gradInput[C×H×W] = ∂L/∂input given gradOutput[K×H×W] = ∂L/∂output (weights fixed).
     public static func backwardInput(
         library: KernelLibrary, layer: DeviceConvLayer, gradOutput: Buffer<Float>, height: Int, width: Int,
-        gradInput: Buffer<Float>, scratch: Buffer<Float>
+        gradInput: Buffer<Float>, scratch: ConvScratch
     ) throws {
-        try convolve(
-            library: library, filter: layer.flippedWeights, inChannels: layer.outChannels,
-            outChannels: layer.inChannels, input: gradOutput, height: height, width: width, output: gradInput,
-            scratch: scratch)
-    }
-
-    /// output[O×H×W] = filter[O × I·9] · im2col(input[I×H×W]), band by band.
-    static func convolve(
-        library: KernelLibrary, filter: Buffer<Float>, inChannels: Int, outChannels: Int, input: Buffer<Float>,
-        height: Int, width: Int, output: Buffer<Float>, scratch: Buffer<Float>
-    ) throws {
-        let rowsPerBand = bandRows(channels: inChannels, height: height, width: width, scratchCount: scratch.count)
+        let filter: Buffer<Float>
+        if let flipped = layer.flippedWeights {
+            filter = flipped
+        } else {
+            filter = scratch.weights!
+            try flipTranspose(
+                library: library, layer: layer.weights, outChannels: layer.outChannels, inChannels: layer.inChannels,
+                into: filter)
+        }
+        let rowsPerBand = bandRows(
+            channels: layer.outChannels, height: height, width: width, scratchCount: scratch.columns.count)
         let im2col = try library.kernel("conv3x3", "im2col_3x3")
         var row0 = 0
         while row0 < height {
             let rows = min(rowsPerBand, height - row0)
-            let positions = rows * width
+            let bandPositions = rows * width
             try im2col.enqueue(
-                on: library.queue, global: [positions, inChannels * 9],
-                inChannels, height, width, row0, rows, input, scratch)
+                on: library.queue, global: [bandPositions, layer.outChannels * 9],
+                layer.outChannels, height, width, row0, rows, gradOutput, scratch.columns)
             try GEMM.sgemm(
-                queue: library.queue, m: outChannels, n: positions, k: inChannels * 9,
-                a: filter, b: scratch, ldb: positions, c: output, cOffset: row0 * width, ldc: height * width)
+                queue: library.queue, m: layer.inChannels, n: bandPositions, k: layer.outChannels * 9,
+                a: filter, b: scratch.columns, ldb: bandPositions, c: gradInput, cOffset: row0 * width,
+                ldc: height * width)
             row0 += rows
         }
+    }
+
+    /// flipped[C × K·9] from stored weights [K × C·9].
+    static func flipTranspose(
+        library: KernelLibrary, layer weights: StoredBuffer, outChannels: Int, inChannels: Int, into flipped: Buffer<Float>
+    ) throws {
+        try library.kernel("conv3x3", "flip_transpose_3x3").enqueue(
+            on: library.queue, global: [outChannels * inChannels * 9], outChannels, inChannels, weights, flipped)
     }
 }

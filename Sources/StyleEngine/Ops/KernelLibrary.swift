@@ -7,14 +7,19 @@ public final class KernelLibrary: @unchecked Sendable {
     /// Work-group size and group count of the two-pass reductions (reduce.cl).
     public let reduceLocal: Int
     public let reduceGroups: Int
+    /// How activations and weights are stored (`-DSTORAGE_HALF` for fp16).
+    public let precision: Precision
 
-    public init(gpu: ComputeDevice, reduceLocal: Int = 64, reduceGroups: Int = 64) {
+    public init(gpu: ComputeDevice, precision: Precision = .fp32, reduceLocal: Int = 64, reduceGroups: Int = 64) {
         self.gpu = gpu
+        self.precision = precision
         self.reduceLocal = reduceLocal
         self.reduceGroups = reduceGroups
     }
 
-    var buildOptions: String { "-DREDUCE_LOCAL=\(reduceLocal) -DREDUCE_GROUPS=\(reduceGroups)" }
+    var buildOptions: String {
+        "-DREDUCE_LOCAL=\(reduceLocal) -DREDUCE_GROUPS=\(reduceGroups)" + (precision == .fp16 ? " -DSTORAGE_HALF=1" : "")
+    }
 
     public func kernel(_ family: String, _ name: String) throws -> Kernel {
         try gpu.kernel(name, source: KernelSources.programSource(of: family), options: buildOptions)

@@ -5,7 +5,7 @@ import CLRuntime
 public enum LossTerms {
     /// Content: L = w·mean((F − P)²) over n = C·H·W; gradient += 2w/n · (F − P).
     public static func content(
-        library: KernelLibrary, features: Buffer<Float>, target: Buffer<Float>, count: Int, weight: Float,
+        library: KernelLibrary, features: StoredBuffer, target: Buffer<Float>, count: Int, weight: Float,
         gradient: Buffer<Float>, scalars: DeviceScalars, slot: Int
     ) throws {
         try library.kernel("losses", "content_loss").enqueue(

@@ -50,8 +50,3 @@ public struct StylizeSettings: Sendable, Codable, Equatable {
         return weights.map { $0 / sum }
     }
 }
-
-/// How activations, weights and scratch are stored (arithmetic accumulates in FP32 either way).
-public enum Precision: String, Sendable, Codable, CaseIterable {
-    case fp32, fp16
-}

@@ -1,0 +1,55 @@
+import CLRuntime
+import StyleEngine
+import XCTest
+
+/// FP16 storage (activations and weights as half, float arithmetic) against FP32.
+final class HalfStorageTests: XCTestCase {
+    func evaluate(precision: Precision, pooling: Pooling) throws -> (loss: LossParts, gradient: [Float]) {
+        let gpu = try EngineTestDevice.library().gpu
+        let library = KernelLibrary(gpu: gpu, precision: precision)
+        let network = try TinyVGG(seed: 21).network(library: library, pooling: pooling)
+        let (height, width) = (24, 19)
+        var random = TestRandom(seed: 22)
+        let count = 3 * height * width
+        let scalars = try DeviceScalars(library: library)
+        let settings = LossSettings()
+        // A small im2col limit forces several bands, and Grams built from several bands.
+        let pass = try NetworkPass(
+            network: network, height: height, width: width, layers: settings.layers, scratchLimit: 700, backward: true)
+        let objective = try StyleObjective(
+            library: library, scalars: scalars, pass: pass, settings: settings,
+            content: gpu.buffer(random.array(count, scale: 40)),
+            styles: [(try gpu.buffer(random.array(3 * 21 * 17, scale: 40)), 21, 17, 1)])
+        let image = try gpu.buffer(random.array(count, scale: 40))
+        let gradient = try gpu.buffer(Float.self, count: count)
+        try objective.evaluate(image: image, gradient: gradient)
+        return (objective.lossParts(from: try scalars.read()), try gradient.download(queue: gpu.queue))
+    }
+
+    func testHalfStorageLossAndGradientAgreeWithFloat() throws {
+        for pooling in Pooling.allCases {
+            let single = try evaluate(precision: .fp32, pooling: pooling)
+            let half = try evaluate(precision: .fp16, pooling: pooling)
+            XCTAssertEqual(half.loss.total, single.loss.total, accuracy: 0.01 * single.loss.total, "\(pooling)")
+            XCTAssertEqual(half.loss.content, single.loss.content, accuracy: 0.02 * single.loss.content, "\(pooling)")
+            XCTAssertEqual(half.loss.totalVariation, single.loss.totalVariation, accuracy: 1e-6 * single.loss.totalVariation)
+            assertClose(half.gradient, single.gradient, relative: 0.05, "\(pooling)")
+            XCTAssertNotEqual(half.gradient, single.gradient, "half storage should round somewhere")
+        }
+    }
+
+    func testBandedConvolutionMatchesUnbanded() throws {
+        let library = try EngineTestDevice.library()
+        let network = try TinyVGG(seed: 23).network(library: library, count: 2)
+        var random = TestRandom(seed: 24)
+        let image = try library.gpu.buffer(random.array(3 * 13 * 11, scale: 50))
+        var results: [[Float]] = []
+        for limit in [1 << 20, 4 * 9 * 11] {  // whole image at once; one row per band
+            let pass = try NetworkPass(
+                network: network, height: 13, width: 11, layers: ["relu1_2"], scratchLimit: limit, backward: false)
+            try pass.forward(image: image)
+            results.append(try pass.activation("relu1_2").buffer.downloadFloats(library: library))
+        }
+        assertClose(results[1], results[0], relative: 1e-5)
+    }
+}
