@@ -1,13 +1,29 @@
 // Optimizer vector updates. L-BFGS keeps its scalars (ρ, α, β, H_diag) in a device buffer
-// `scalars` so that the two-loop recursion runs without host round trips.
+// `scalars` so that the two-loop recursion runs without host round trips. Its history vectors
+// are storage_t (storage.cl) kept as value / scalars[scaleSlot], so that half storage has the
+// range it needs; scaleSlot < 0 means a scale of 1.
 
-// y += sign · (scalars[plusSlot] − (minusSlot < 0 ? 0 : scalars[minusSlot])) · x
+inline float history_scale(__global const float* scalars, const int scaleSlot) {
+    return scaleSlot < 0 ? 1.0f : scalars[scaleSlot];
+}
+
+// y += sign · (scalars[plusSlot] − (minusSlot < 0 ? 0 : scalars[minusSlot])) · x, x a history vector.
 __kernel void axpy_scalars(const int n, __global const float* scalars, const int plusSlot,
-                           const int minusSlot, const float sign, __global const float* x, __global float* y) {
+                           const int minusSlot, const float sign, __global const storage_t* x, const int xScaleSlot,
+                           __global float* y) {
     const int i = get_global_id(0);
     if (i >= n) return;
-    const float coefficient = sign * (scalars[plusSlot] - (minusSlot < 0 ? 0.0f : scalars[minusSlot]));
-    y[i] += coefficient * x[i];
+    const float coefficient = sign * (scalars[plusSlot] - (minusSlot < 0 ? 0.0f : scalars[minusSlot]))
+                              * history_scale(scalars, xScaleSlot);
+    y[i] += coefficient * LOAD(x, i);
+}
+
+// history = multiplier · x / scalars[scaleSlot]
+__kernel void store_history(const int n, const float multiplier, __global const float* x,
+                            __global const float* scalars, const int scaleSlot, __global storage_t* history) {
+    const int i = get_global_id(0);
+    if (i >= n) return;
+    STORE(multiplier * x[i] / history_scale(scalars, scaleSlot), history, i);
 }
 
 // y = scalars[slot] · x   (slot < 0: y = sign · x)
@@ -24,14 +40,10 @@ __kernel void subtract(const int n, __global const float* a, __global const floa
     if (i < n) c[i] = a[i] - b[i];
 }
 
-// The step x += t·d, also kept as the curvature pair's s = t·d.
-__kernel void lbfgs_step(const int n, const float t, __global const float* direction,
-                         __global float* x, __global float* s) {
+// The step x += t·d.
+__kernel void lbfgs_step(const int n, const float t, __global const float* direction, __global float* x) {
     const int i = get_global_id(0);
-    if (i >= n) return;
-    const float step = t * direction[i];
-    x[i] += step;
-    s[i] = step;
+    if (i < n) x[i] += t * direction[i];
 }
 
 // Accepts a curvature pair: ρ = 1/yᵀs, H_diag = yᵀs / yᵀy (read from their slots).

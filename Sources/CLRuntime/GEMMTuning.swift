@@ -79,6 +79,11 @@ public enum GEMMTuning {
         return choice.parameters
     }
 
+    /// `STYLIZE_GPU_GEMM_TUNING` = off, cached or search; `fallback` when unset or unknown.
+    public static func modeFromEnvironment(default fallback: Mode) -> Mode {
+        ProcessInfo.processInfo.environment["STYLIZE_GPU_GEMM_TUNING"].flatMap(Mode.init(rawValue:)) ?? fallback
+    }
+
     public static func apply(_ parameters: ParameterSet, to device: Device) throws {
         // An empty set restores CLBlast's database entry by overriding nothing: nothing to do
         // in a fresh process, which is where a choice is applied.

@@ -10,7 +10,8 @@ public enum KernelSources {
 
     /// Families whose source uses helpers of another family, built after it.
     static let prerequisites: [String: [String]] = [
-        "conv3x3": ["storage"], "relu": ["storage"], "pool": ["storage"], "losses": ["storage", "reduce"],
+        "conv3x3": ["storage"], "relu": ["storage"], "pool": ["storage"], "reduce": ["storage"],
+        "losses": ["reduce"], "optimizer": ["storage"],
     ]
 
     /// Names of every embedded kernel family.
@@ -34,6 +35,17 @@ public enum KernelSources {
 
     /// The text to compile for a family: its prerequisites' sources, then its own.
     public static func programSource(of family: String) throws -> String {
-        try ((prerequisites[family] ?? []) + [family]).map { try source(of: $0) }.joined(separator: "\n")
+        try buildOrder(of: family).map { try source(of: $0) }.joined(separator: "\n")
+    }
+
+    /// The family after its prerequisites (depth first, each once).
+    static func buildOrder(of family: String) -> [String] {
+        var order: [String] = []
+        func visit(_ name: String) {
+            for prerequisite in prerequisites[name] ?? [] where !order.contains(prerequisite) { visit(prerequisite) }
+            if !order.contains(name) { order.append(name) }
+        }
+        visit(family)
+        return order
     }
 }

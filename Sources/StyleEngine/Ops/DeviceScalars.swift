@@ -29,12 +29,27 @@ public final class DeviceScalars: @unchecked Sendable {
     }
 
     /// values[outSlot ..< outSlot+count] = Σ partials of slots slot0 ..< slot0+count, each times
-    /// values[factorSlot] when given.
-    public func finish(_ slot0: Int, count: Int = 1, into outSlot: Int? = nil, timesSlot factorSlot: Int? = nil)
-        throws
-    {
+    /// the values of the (at most two) factor slots given; a negative slot counts as 1.
+    public func finish(_ slot0: Int, count: Int = 1, into outSlot: Int? = nil, times factors: [Int] = []) throws {
+        precondition(factors.count <= 2)
         try library.kernel("reduce", "finish_sums").enqueue(
-            on: library.queue, global: [count], slot0, count, partials, values, outSlot ?? slot0, factorSlot ?? -1)
+            on: library.queue, global: [count], slot0, count, partials, values, outSlot ?? slot0,
+            factors.first ?? -1, factors.dropFirst().first ?? -1)
+    }
+
+    /// values[outSlot] = multiplier · max |a| (1 where a is all zero).
+    public func maxAbsolute(_ a: Buffer<Float>, count: Int, slot: Int, multiplier: Float) throws {
+        try library.kernel("reduce", "max_abs_partial").enqueue(
+            on: library.queue, global: library.reductionGlobal, local: library.reductionLocal, count, a, partials, slot)
+        try library.kernel("reduce", "finish_max").enqueue(
+            on: library.queue, global: [1], slot, partials, values, slot, multiplier)
+    }
+
+    /// Partial sums of Σ a·b into `slot`, a stored (float or half) vector.
+    public func dot(_ a: StoredBuffer, _ b: Buffer<Float>, count: Int, slot: Int) throws {
+        try library.kernel("reduce", "dot_stored_partial").enqueue(
+            on: library.queue, global: library.reductionGlobal, local: library.reductionLocal,
+            count, a, b, partials, slot)
     }
 
     /// Partial sums of Σ a·b into `slot`.

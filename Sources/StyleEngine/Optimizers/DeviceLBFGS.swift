@@ -5,7 +5,9 @@ import CLRuntime
 /// curvature pairs skipped when yᵀs ≤ 1e-10, inverse-Hessian seed yᵀs/yᵀy of the newest pair.
 ///
 /// The history (m pairs plus one candidate slot) and every coefficient of the two-loop
-/// recursion stay on the device; the host reads only yᵀs, yᵀy and ‖g‖₁ to decide.
+/// recursion stay on the device; the host reads only yᵀs, yᵀy and ‖g‖₁ to decide. In FP16
+/// runs the history is stored as half, each vector divided by a scale (its max |value| / 2¹⁴)
+/// kept beside ρ and α, so that no gradient difference overflows or vanishes.
 public final class DeviceLBFGS: DeviceOptimizer, @unchecked Sendable {
     public let historySize: Int
     public let learningRate: Float
@@ -13,15 +15,19 @@ public final class DeviceLBFGS: DeviceOptimizer, @unchecked Sendable {
     let scalars: DeviceScalars
     let count: Int
     private let previousGradient: Buffer<Float>
+    /// The search direction; between `prepare` and `update` it holds y = g − g_prev.
     private let direction: Buffer<Float>
-    private let y: [Buffer<Float>]
-    private let s: [Buffer<Float>]
+    private let y: [StoredBuffer]
+    private let s: [StoredBuffer]
     /// Accepted pairs' ring slots, oldest first; `candidate` is the slot the next pair fills.
     private var accepted: [Int] = []
     private var candidate = 0
     private var iteration = 0
+    private let scaled: Bool
     // Scalar slots.
-    private let ysSlot, yySlot, gradientNormSlot, hDiagSlot, temporarySlot, betaSlot, rhoSlot, alphaSlot: Int
+    private let ysSlot, yySlot, gradientNormSlot, hDiagSlot, temporarySlot, betaSlot: Int
+    private let rhoSlot, alphaSlot, yScaleSlot, sScaleSlot: Int
+    static let headroom: Float = 1.0 / 16384
 
     public init(library: KernelLibrary, scalars: DeviceScalars, count: Int, historySize: Int = 100, learningRate: Float = 1)
         throws
@@ -32,18 +38,25 @@ public final class DeviceLBFGS: DeviceOptimizer, @unchecked Sendable {
         self.count = count
         self.historySize = historySize
         self.learningRate = learningRate
+        self.scaled = library.precision == .fp16
         let gpu = library.gpu
         previousGradient = try gpu.buffer(Float.self, count: count)
         direction = try gpu.buffer(Float.self, count: count)
-        y = try (0...historySize).map { _ in try gpu.buffer(Float.self, count: count) }
-        s = try (0...historySize).map { _ in try gpu.buffer(Float.self, count: count) }
-        let base = try scalars.reserve(6 + 2 * (historySize + 1))
+        y = try (0...historySize).map { _ in try StoredBuffer.allocate(library: library, count: count) }
+        s = try (0...historySize).map { _ in try StoredBuffer.allocate(library: library, count: count) }
+        let slots = historySize + 1
+        let base = try scalars.reserve(6 + 4 * slots)
         (ysSlot, yySlot, gradientNormSlot, hDiagSlot, temporarySlot, betaSlot) =
             (base, base + 1, base + 2, base + 3, base + 4, base + 5)
         rhoSlot = base + 6
-        alphaSlot = rhoSlot + historySize + 1
+        alphaSlot = rhoSlot + slots
+        yScaleSlot = alphaSlot + slots
+        sScaleSlot = yScaleSlot + slots
         try scalars.values.upload([1], offset: hDiagSlot, queue: library.queue)
     }
+
+    private func yScale(_ slot: Int) -> Int { scaled ? yScaleSlot + slot : -1 }
+    private func sScale(_ slot: Int) -> Int { scaled ? sScaleSlot + slot : -1 }
 
     public func prepare(gradient: Buffer<Float>) throws {
         if iteration == 0 {
@@ -52,10 +65,12 @@ public final class DeviceLBFGS: DeviceOptimizer, @unchecked Sendable {
             return
         }
         try library.kernel("optimizer", "subtract").enqueue(
-            on: library.queue, global: [count], count, gradient, previousGradient, y[candidate])
-        try scalars.dot(y[candidate], s[candidate], count: count, slot: ysSlot)
-        try scalars.dot(y[candidate], y[candidate], count: count, slot: yySlot)
-        try scalars.finish(ysSlot, count: 2)
+            on: library.queue, global: [count], count, gradient, previousGradient, direction)
+        try store(direction, multiplier: 1, into: y[candidate], scaleSlot: yScale(candidate))
+        try scalars.dot(s[candidate], direction, count: count, slot: ysSlot)
+        try scalars.finish(ysSlot, times: [sScale(candidate)])
+        try scalars.dot(direction, direction, count: count, slot: yySlot)
+        try scalars.finish(yySlot)
     }
 
     public func update(image: Buffer<Float>, gradient: Buffer<Float>, scalars values: [Float]) throws {
@@ -69,9 +84,18 @@ public final class DeviceLBFGS: DeviceOptimizer, @unchecked Sendable {
             t = learningRate
         }
         try previousGradient.copy(from: gradient, count: count, queue: library.queue)
-        try library.kernel("optimizer", "lbfgs_step").enqueue(
-            on: library.queue, global: [count], count, t, direction, image, s[candidate])
+        try store(direction, multiplier: t, into: s[candidate], scaleSlot: sScale(candidate))
+        try library.kernel("optimizer", "lbfgs_step").enqueue(on: library.queue, global: [count], count, t, direction, image)
         iteration += 1
+    }
+
+    /// history = multiplier · x, divided by a fresh scale in FP16 runs.
+    private func store(_ x: Buffer<Float>, multiplier: Float, into history: StoredBuffer, scaleSlot: Int) throws {
+        if scaleSlot >= 0 {
+            try scalars.maxAbsolute(x, count: count, slot: scaleSlot, multiplier: abs(multiplier) * Self.headroom)
+        }
+        try library.kernel("optimizer", "store_history").enqueue(
+            on: library.queue, global: [count], count, multiplier, x, scalars.values, scaleSlot, history)
     }
 
     private func acceptCandidate() throws {
@@ -92,19 +116,19 @@ public final class DeviceLBFGS: DeviceOptimizer, @unchecked Sendable {
         for slot in accepted.reversed() {
             // α_i = ρ_i · s_iᵀq;  q −= α_i · y_i
             try scalars.dot(s[slot], direction, count: count, slot: temporarySlot)
-            try scalars.finish(temporarySlot, into: alphaSlot + slot, timesSlot: rhoSlot + slot)
+            try scalars.finish(temporarySlot, into: alphaSlot + slot, times: [rhoSlot + slot, sScale(slot)])
             try axpy.enqueue(
                 on: library.queue, global: [count], count, scalars.values, alphaSlot + slot, -1, Float(-1), y[slot],
-                direction)
+                yScale(slot), direction)
         }
         try scale(direction, by: hDiagSlot, sign: 1, into: direction)
         for slot in accepted {
             // β_i = ρ_i · y_iᵀr;  r += (α_i − β_i) · s_i
             try scalars.dot(y[slot], direction, count: count, slot: temporarySlot)
-            try scalars.finish(temporarySlot, into: betaSlot, timesSlot: rhoSlot + slot)
+            try scalars.finish(temporarySlot, into: betaSlot, times: [rhoSlot + slot, yScale(slot)])
             try axpy.enqueue(
                 on: library.queue, global: [count], count, scalars.values, alphaSlot + slot, betaSlot, Float(1),
-                s[slot], direction)
+                s[slot], sScale(slot), direction)
         }
     }
 

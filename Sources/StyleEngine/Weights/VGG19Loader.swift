@@ -1,0 +1,34 @@
+import CLRuntime
+import Foundation
+
+/// Puts VGG19 on a device: the 8-bit indices and tables travel, and a kernel expands them
+/// there (`table[index]`), so only the compressed form crosses the bus.
+public enum VGG19Loader {
+    public static func network(library: KernelLibrary, weightsURL: URL, convolutionCount: Int, pooling: Pooling) throws
+        -> VGG19Network
+    {
+        let weights = try VGG19Weights.load(from: weightsURL, convolutionCount: convolutionCount)
+        let convolutions = try weights.layers.map { layer in
+            try DeviceConvLayer(
+                library: library, inChannels: layer.inChannels, outChannels: layer.outChannels,
+                weights: dequantize(library: library, indices: layer.indices, table: layer.table),
+                bias: library.gpu.buffer(layer.bias))
+        }
+        try library.queue.finish()
+        return VGG19Network(library: library, convolutions: convolutions, pooling: pooling)
+    }
+
+    /// out[i] = table[indices[i]] on the device.
+    public static func dequantize(library: KernelLibrary, indices: [UInt8], table: [Float]) throws -> Buffer<Float> {
+        precondition(table.count == 256)
+        let gpu = library.gpu
+        let indexBuffer = try gpu.buffer(indices)
+        let tableBuffer = try gpu.buffer(table)
+        let output = try gpu.buffer(Float.self, count: indices.count)
+        try library.kernel("dequantize", "dequantize_u8").enqueue(
+            on: library.queue, global: [indices.count], indices.count, indexBuffer, tableBuffer, output)
+        // Done before the index and table buffers are released on return.
+        try library.queue.finish()
+        return output
+    }
+}
