@@ -45,6 +45,12 @@ public struct ConvScratch {
     public let columns: Buffer<Float>
     public let weights: Buffer<Float>?
     public let outputBand: Buffer<Float>?
+
+    public init(columns: Buffer<Float>, weights: Buffer<Float>?, outputBand: Buffer<Float>?) {
+        self.columns = columns
+        self.weights = weights
+        self.outputBand = outputBand
+    }
 }
 
 /// 3×3 convolution as im2col + GEMM, processed in bands of rows so that the im2col

@@ -1,0 +1,187 @@
+import CLRuntime
+import StyleEngine
+import XCTest
+
+/// Each device op against the CPU reference (1e-4 relative), and each backward against
+/// central finite differences of the reference forward (in Double) on tiny shapes.
+final class LayerOpTests: XCTestCase {
+    var library: KernelLibrary!
+    var random = TestRandom(seed: 100)
+
+    override func setUpWithError() throws { library = try EngineTestDevice.library() }
+
+    func upload(_ values: [Float]) throws -> Buffer<Float> { try library.gpu.buffer(values) }
+    func download(_ buffer: Buffer<Float>) throws -> [Float] { try buffer.download(queue: library.queue) }
+    func download(_ buffer: StoredBuffer) throws -> [Float] { try buffer.downloadFloats(library: library) }
+    func doubles(_ values: [Float]) -> [Double] { values.map(Double.init) }
+    func floats(_ values: [Double]) -> [Float] { values.map(Float.init) }
+
+    /// ∂(Σ seed·f(x))/∂x by central differences in Double.
+    func numericGradient(_ x: [Double], seed: [Double], epsilon: Double = 1e-4, _ f: ([Double]) -> [Double]) -> [Double] {
+        (0..<x.count).map { i in
+            var plus = x, minus = x
+            plus[i] += epsilon
+            minus[i] -= epsilon
+            let up = zip(f(plus), seed).reduce(0) { $0 + $1.0 * $1.1 }
+            let down = zip(f(minus), seed).reduce(0) { $0 + $1.0 * $1.1 }
+            return (up - down) / (2 * epsilon)
+        }
+    }
+
+    func testConvolutionForwardAndBackward() throws {
+        let (c, k, h, w) = (3, 5, 7, 6)
+        let input = random.array(c * h * w), weights = random.array(k * c * 9), bias = random.array(k)
+        let layer = try DeviceConvLayer(library: library, inChannels: c, outChannels: k, weights: weights, bias: bias)
+        let output = StoredBuffer.float(try library.gpu.buffer(Float.self, count: k * h * w))
+        let columns = try library.gpu.buffer(Float.self, count: 2 * c * 9 * w)  // two rows per band
+        let scratch = ConvScratch(columns: columns, weights: nil, outputBand: nil)
+        try Conv3x3.forward(
+            library: library, layer: layer, input: .float(try upload(input)), height: h, width: w, output: output,
+            scratch: scratch, relu: false)
+        let forward = { (x: [Double]) in
+            ReferenceLayers.conv3x3Forward(x, channels: c, height: h, width: w, weights: self.doubles(weights), bias: self.doubles(bias))
+        }
+        assertClose(try download(output), floats(forward(doubles(input))), relative: 1e-4)
+
+        let gradOutput = random.array(k * h * w)
+        let gradInput = try library.gpu.buffer(Float.self, count: c * h * w)
+        let backwardScratch = ConvScratch(
+            columns: try library.gpu.buffer(Float.self, count: k * 9 * w), weights: nil, outputBand: nil)
+        try Conv3x3.backwardInput(
+            library: library, layer: layer, gradOutput: try upload(gradOutput), height: h, width: w, gradInput: gradInput,
+            scratch: backwardScratch)
+        let numeric = numericGradient(doubles(input), seed: doubles(gradOutput), forward)
+        assertClose(try download(gradInput), floats(numeric), relative: 1e-4)
+        let reference = ReferenceLayers.conv3x3BackwardInput(
+            doubles(gradOutput), channels: c, height: h, width: w, weights: doubles(weights), outChannels: k)
+        assertClose(floats(reference), floats(numeric), relative: 1e-6)
+    }
+
+    func testBiasReLUAndReLUBackward() throws {
+        let (k, h, w) = (4, 5, 3)
+        let input = random.array(k * h * w), bias = random.array(k, scale: 0.3)
+        let layer = try DeviceConvLayer(
+            library: library, inChannels: 1, outChannels: k, weights: [Float](repeating: 0, count: k * 9), bias: bias)
+        // A zero filter leaves bias + ReLU: output = max(bias, 0) everywhere.
+        let output = StoredBuffer.float(try library.gpu.buffer(Float.self, count: k * h * w))
+        let scratch = ConvScratch(columns: try library.gpu.buffer(Float.self, count: 9 * h * w), weights: nil, outputBand: nil)
+        try Conv3x3.forward(
+            library: library, layer: layer, input: .float(try upload(random.array(h * w))), height: h, width: w,
+            output: output, scratch: scratch, relu: true)
+        XCTAssertEqual(try download(output), (0..<(k * h * w)).map { max(bias[$0 / (h * w)], 0) })
+
+        let relu = StoredBuffer.float(try library.gpu.buffer(Float.self, count: input.count))
+        try ReLU.forward(library: library, input: .float(try upload(input)), output: relu, count: input.count)
+        XCTAssertEqual(try download(relu), floats(ReferenceLayers.reluForward(doubles(input))))
+        let gradient = random.array(input.count)
+        let gradientBuffer = try upload(gradient)
+        try ReLU.backward(library: library, output: relu, gradient: gradientBuffer, count: input.count)
+        let numeric = numericGradient(doubles(input), seed: doubles(gradient), ReferenceLayers.reluForward)
+        assertClose(try download(gradientBuffer), floats(numeric), relative: 1e-6)
+    }
+
+    func testPoolingForwardAndBackwardOnOddSizes() throws {
+        let (c, h, w) = (3, 7, 5)
+        for kind in Pooling.allCases {
+            let input = random.array(c * h * w)
+            let output = StoredBuffer.float(try library.gpu.buffer(Float.self, count: c * (h / 2) * (w / 2)))
+            try Pool2x2.forward(
+                library: library, kind: kind, input: .float(try upload(input)), channels: c, height: h, width: w,
+                output: output)
+            let forward = { (x: [Double]) in
+                ReferenceLayers.poolForward(x, channels: c, height: h, width: w, max: kind == .max)
+            }
+            assertClose(try download(output), floats(forward(doubles(input))), relative: 1e-6, "\(kind)")
+
+            let gradOutput = random.array(c * (h / 2) * (w / 2))
+            let gradInput = try library.gpu.buffer(Float.self, count: c * h * w)
+            try gradInput.fill(.nan, queue: library.queue)  // every element must be written
+            try Pool2x2.backward(
+                library: library, kind: kind, input: .float(try upload(input)), gradOutput: try upload(gradOutput),
+                channels: c, height: h, width: w, gradInput: gradInput)
+            let numeric = numericGradient(doubles(input), seed: doubles(gradOutput), forward)
+            assertClose(try download(gradInput), floats(numeric), relative: 1e-6, "\(kind)")
+        }
+    }
+
+    func testMaxPoolTiesGoToTheFirstMaximum() throws {
+        let input: [Float] = [1, 1, 1, 1]
+        let gradInput = try library.gpu.buffer(Float.self, count: 4)
+        try Pool2x2.backward(
+            library: library, kind: .max, input: .float(try upload(input)), gradOutput: try upload([3]), channels: 1,
+            height: 2, width: 2, gradInput: gradInput)
+        XCTAssertEqual(try download(gradInput), [3, 0, 0, 0])
+    }
+
+    func testGramForwardAndBackward() throws {
+        let (c, p) = (5, 23)
+        let features = random.array(c * p)
+        let gram = try library.gpu.buffer(Float.self, count: c * c)
+        let scratch = try library.gpu.buffer(Float.self, count: c * 4)
+        try Gram.forward(library: library, features: .float(try upload(features)), channels: c, positions: p, gram: gram, scratch: scratch)
+        let forward = { (x: [Double]) in ReferenceLayers.gram(x, channels: c) }
+        assertClose(try download(gram), floats(forward(doubles(features))), relative: 1e-5)
+
+        // dG symmetric, as the style loss produces it.
+        var gradGram = random.array(c * c)
+        for i in 0..<c { for j in 0..<i { gradGram[i * c + j] = gradGram[j * c + i] } }
+        let start = random.array(c * p)
+        let gradFeatures = try upload(start)
+        try Gram.backward(
+            library: library, gradGram: try upload(gradGram), features: .float(try upload(features)), channels: c,
+            positions: p, gradFeatures: gradFeatures, scratch: scratch)
+        let numeric = numericGradient(doubles(features), seed: doubles(gradGram), forward)
+        assertClose(try download(gradFeatures), zip(start, floats(numeric)).map(+), relative: 1e-4, "accumulates")
+    }
+
+    func testLossTermsAndTheirGradients() throws {
+        let scalars = try DeviceScalars(library: library)
+        let slot = try scalars.reserve(3)
+        let (c, h, w) = (3, 6, 5)
+        let n = c * h * w
+        let features = random.array(n), target = random.array(n)
+        let contentGradient = try library.gpu.buffer(Float.self, count: n)
+        try contentGradient.fill(0, queue: library.queue)
+        try LossTerms.content(
+            library: library, features: .float(try upload(features)), target: try upload(target), count: n, weight: 5,
+            gradient: contentGradient, scalars: scalars, slot: slot)
+        let gram = random.array(16), gramTarget = random.array(16)
+        let gradGram = try library.gpu.buffer(Float.self, count: 16)
+        try LossTerms.styleGram(
+            library: library, gram: try upload(gram), target: try upload(gramTarget), channels: 4, weight: 100,
+            gradGram: gradGram, scalars: scalars, slot: slot + 1)
+        let image = random.array(n, scale: 50)
+        let tvGradient = try library.gpu.buffer(Float.self, count: n)
+        try tvGradient.fill(0, queue: library.queue)
+        try LossTerms.totalVariation(
+            library: library, image: try upload(image), channels: c, height: h, width: w, weight: 1e-3,
+            gradient: tvGradient, scalars: scalars, slot: slot + 2)
+        try scalars.finish(slot, count: 3)
+        let sums = try scalars.read()
+
+        let content = ReferenceLosses.content(doubles(features), target: doubles(target), weight: 5)
+        XCTAssertEqual(5 * Double(sums[slot]) / Double(n), content.loss, accuracy: 1e-5 * content.loss)
+        assertClose(try download(contentGradient), floats(content.gradient), relative: 1e-5)
+        let numericContent = numericGradient(doubles(features), seed: [1]) { [ReferenceLosses.content($0, target: self.doubles(target), weight: 5).loss] }
+        assertClose(floats(content.gradient), floats(numericContent), relative: 1e-5)
+
+        let style = ReferenceLosses.style(doubles(gram), target: doubles(gramTarget), weight: 100)
+        XCTAssertEqual(100 * Double(sums[slot + 1]) / 16, style.loss, accuracy: 1e-5 * style.loss)
+        assertClose(try download(gradGram), floats(style.gradient), relative: 1e-5)
+
+        let tv = ReferenceLosses.totalVariation(doubles(image), channels: c, height: h, width: w, weight: 1e-3)
+        XCTAssertEqual(1e-3 / 2 * Double(sums[slot + 2]), tv.loss, accuracy: 1e-5 * tv.loss)
+        let numericTV = numericGradient(doubles(image), seed: [1], epsilon: 1e-3) {
+            [ReferenceLosses.totalVariation($0, channels: c, height: h, width: w, weight: 1e-3).loss]
+        }
+        assertClose(try download(tvGradient), floats(numericTV), relative: 1e-4)
+    }
+
+    func testDequantizedWeightsEqualTableAtIndexExactly() throws {
+        let count = 3 * 7 * 9 + 5
+        let indices = (0..<count).map { _ in UInt8.random(in: 0...255) }
+        let table = random.array(256, scale: 0.2)
+        let weights = try VGG19Loader.dequantize(library: library, indices: indices, table: table)
+        XCTAssertEqual(try download(weights).map(\.bitPattern), indices.map { table[Int($0)].bitPattern })
+    }
+}
