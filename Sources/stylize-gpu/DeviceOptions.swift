@@ -6,6 +6,6 @@ struct DeviceOptions: ParsableArguments {
     var device: Int?
 
     func validate() throws {
-        if let device, device < 0 { throw ValidationError("--device must be 0 or more, not \(device)") }
+        if let device, device < 0 { throw InputError("--device must be 0 or more, not \(device)") }
     }
 }

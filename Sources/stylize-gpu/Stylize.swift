@@ -99,28 +99,28 @@ struct Stylize: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        if style.isEmpty { throw ValidationError("give at least one --style image") }
+        if style.isEmpty { throw InputError("give at least one --style image") }
         if !styleBlendWeights.isEmpty && styleBlendWeights.count != style.count {
-            throw ValidationError(
+            throw InputError(
                 "--style-blend-weights has \(styleBlendWeights.count) values for \(style.count) style images")
         }
         if styleBlendWeights.contains(where: { !($0 >= 0) }) || (!styleBlendWeights.isEmpty && styleBlendWeights.reduce(0, +) <= 0) {
-            throw ValidationError("--style-blend-weights must be non-negative with a positive sum")
+            throw InputError("--style-blend-weights must be non-negative with a positive sum")
         }
-        if size < 16 { throw ValidationError("--size must be at least 16 (VGG19 halves it four times)") }
-        if !(styleScale > 0) { throw ValidationError("--style-scale must be positive") }
-        if iterations < 0 { throw ValidationError("--iterations must be 0 or more") }
-        if lbfgsHistory < 1 { throw ValidationError("--lbfgs-history must be at least 1") }
-        if let learningRate, !(learningRate > 0) { throw ValidationError("--learning-rate must be positive") }
+        if size < 16 { throw InputError("--size must be at least 16 (VGG19 halves it four times)") }
+        if !(styleScale > 0) { throw InputError("--style-scale must be positive") }
+        if iterations < 0 { throw InputError("--iterations must be 0 or more") }
+        if lbfgsHistory < 1 { throw InputError("--lbfgs-history must be at least 1") }
+        if let learningRate, !(learningRate > 0) { throw InputError("--learning-rate must be positive") }
         for (name, value) in [("--content-weight", contentWeight), ("--style-weight", styleWeight), ("--tv-weight", tvWeight)]
         where !(value >= 0 && value.isFinite) {
-            throw ValidationError("\(name) must be a finite number ≥ 0")
+            throw InputError("\(name) must be a finite number ≥ 0")
         }
-        if printEvery < 0 || saveEvery < 0 { throw ValidationError("--print-every and --save-every must be 0 or more") }
+        if printEvery < 0 || saveEvery < 0 { throw InputError("--print-every and --save-every must be 0 or more") }
         do {
             try VGG19Layers.validate(parsedContentLayers + parsedStyleLayers)
-        } catch { throw ValidationError("\(error)") }
-        if !output.lowercased().hasSuffix(".png") { throw ValidationError("--output must name a .png file") }
+        } catch { throw InputError("\(error)") }
+        if !output.lowercased().hasSuffix(".png") { throw InputError("--output must name a .png file") }
     }
 
     var parsedContentLayers: [String] { contentLayers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
@@ -161,6 +161,10 @@ struct Stylize: ParsableCommand {
         let result = try stylizer.run(
             progress: printer.show, shouldStop: { Interrupt.wasRequested },
             log: { message in if !quiet { FileHandle.standardError.write(Data((message + "\n").utf8)) } })
+        if result.stopReason == "interrupted" {
+            if !quiet { print("interrupted: wrote \(output) after \(result.iterations.count - 1) iterations") }
+            throw ExitCode(130)
+        }
         if !quiet {
             let stopped = result.stopReason == "interrupted" ? " (interrupted)" : ""
             print(

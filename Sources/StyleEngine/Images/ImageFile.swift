@@ -26,7 +26,11 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
 public enum ImageFile {
     /// Reads a PNG (8 or 16 bit, gray, RGB, palette; alpha dropped) or JPEG as 8-bit RGB.
     public static func read(path: String) throws -> RGBImage {
-        guard FileManager.default.fileExists(atPath: path) else { throw ImageError.missing(path: path) }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ImageError.missing(path: path)
+        }
+        if isDirectory.boolValue { throw ImageError.unreadable(path: path, reason: "it is a directory") }
         var pixels: UnsafeMutablePointer<UInt8>?
         var width: Int32 = 0
         var height: Int32 = 0
@@ -70,6 +74,17 @@ public enum ImageFile {
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(at: temporary)
             throw ImageError.cannotWrite(path: path, reason: reason)
+        }
+    }
+
+    /// Writes a JPEG (tests make their inputs with it; the engine itself writes PNG only).
+    public static func writeJPEGForTests(_ image: RGBImage, to path: String, quality: Int = 90) throws {
+        var message = [CChar](repeating: 0, count: 256)
+        let status = image.pixels.withUnsafeBufferPointer {
+            image_io_write_jpeg(path, $0.baseAddress, Int32(image.width), Int32(image.height), 3, Int32(quality), &message, message.count)
+        }
+        guard status == Int32(IMAGE_IO_OK) else {
+            throw ImageError.cannotWrite(path: path, reason: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
     }
 }

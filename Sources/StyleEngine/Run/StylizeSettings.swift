@@ -7,8 +7,9 @@ public struct StylizeSettings: Sendable, Codable, Equatable {
         case image(path: String)
     }
 
-    /// σ of random initialisation, on the 0–255 preprocessed scale (neural-style's value).
-    public static let randomInitSigma: Float = 0.001
+    /// σ of random initialisation, on the 0–255 preprocessed scale. neural-style's 0.001
+    /// rounds to a flat grey image; 1 gives visible grain, so the seed shapes the result.
+    public static let randomInitSigma: Float = 1
 
     public var contentPath: String
     public var stylePaths: [String]
