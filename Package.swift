@@ -30,6 +30,14 @@ let package = Package(
                 "StyleEngine", "CLRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // The benchmark: FP32 vs FP16 loops, GEMM at VGG19's shapes, and a PyTorch peer.
+        .executableTarget(
+            name: "stylize-bench",
+            dependencies: [
+                "StyleEngine", "CLRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "bench/stylize-bench"),
         .testTarget(name: "CLRuntimeTests", dependencies: ["CLRuntime", "Kernels"]),
         .testTarget(name: "StyleEngineTests", dependencies: ["StyleEngine", "CLRuntime", "Kernels"]),
     ],

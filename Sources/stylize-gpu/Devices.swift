@@ -1,6 +1,7 @@
 import ArgumentParser
 import CLRuntime
 import Foundation
+import StyleEngine
 
 /// `stylize-gpu devices`: what OpenCL devices there are, and their numbers for `--device`.
 struct Devices: ParsableCommand {
@@ -31,17 +32,5 @@ struct Devices: ParsableCommand {
             ]
         }
         printTable(header: ["index", "platform", "name", "type", "memory", "compute units", "fp16"], rows: rows)
-    }
-}
-
-/// Prints rows as left-aligned columns separated by two spaces.
-func printTable(header: [String], rows: [[String]]) {
-    let all = [header] + rows
-    let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
-    for row in all {
-        let cells = row.enumerated().map { column, cell in
-            cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-        }
-        print(cells.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
     }
 }

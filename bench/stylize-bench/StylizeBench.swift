@@ -1,0 +1,122 @@
+import ArgumentParser
+import CLRuntime
+import Foundation
+import StyleEngine
+
+extension Precision: ExpressibleByArgument {}
+
+/// `stylize-bench`: the optimization loop at several sizes in FP32 and FP16, GEMM at
+/// VGG19's shapes, and the same loop in PyTorch, timed in one run on one machine.
+@main
+struct StylizeBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stylize-bench",
+        abstract: "Benchmark stylize-gpu against itself (FP32, FP16) and a PyTorch peer.",
+        discussion: """
+            For each size: the content (samples/astronaut.png) and style (samples/ihc.png) are \
+            prepared once and both engines start from the same tensors; each runs --iterations \
+            L-BFGS iterations. Seconds per iteration are medians after two warm-up iterations; \
+            GFLOP/s come from FLOPModel; the loss is the loss after the last iteration.
+            """)
+
+    @Option(parsing: .upToNextOption, help: "Output sizes (longest side).")
+    var sizes: [Int] = [128, 256, 512]
+
+    @Option(parsing: .upToNextOption, help: "Precisions to run.")
+    var precisions: [Precision] = [.fp32, .fp16]
+
+    @Option(help: "Iterations per run.")
+    var iterations: Int = 10
+
+    @Option(help: "OpenCL device index.")
+    var device: Int = 0
+
+    @Option(name: .customLong("peer-device"), help: "Where the PyTorch peer runs: cpu or cuda.")
+    var peerDevice: String = "cpu"
+
+    @Option(name: .customLong("peer-threads"), help: "Threads of the PyTorch peer. (default: PyTorch's)")
+    var peerThreads: Int?
+
+    @Flag(name: .customLong("no-peer"), help: "Skip the PyTorch peer.")
+    var noPeer = false
+
+    @Flag(name: .customLong("no-gemm"), help: "Skip the GEMM microbenchmark.")
+    var noGEMM = false
+
+    @Option(help: "Also write the results as JSON here.")
+    var json: String?
+
+    @Option(help: "Folder of the sample images.")
+    var samples: String = "samples"
+
+    func run() throws {
+        let device = try DeviceInventory.device(at: self.device)
+        let gpu = try ComputeDevice(device: device)
+        let tuning = try GEMMTuning.prepare(gpu: gpu, mode: GEMMTuning.modeFromEnvironment(default: .search)) {
+            print($0)
+        }
+        let weights = try VGG19Weights.locate(explicitPath: nil)
+        var results = BenchResults(device: device.info, gemmParameters: tuning?.name ?? "clblast-default", iterations: iterations)
+        print("device: \(device.info.name) (\(device.info.platformName))")
+
+        if !noGEMM {
+            results.gemm = try GEMMBenchmark(gpu: gpu).run()
+            printTable(
+                header: ["GEMM (forward, 256² input)", "M×N×K", "GFLOP/s"],
+                rows: results.gemm.map { [$0.layer, "\($0.m)×\($0.n)×\($0.k)", String(format: "%.1f", $0.gflops)] })
+        }
+
+        let peer = PeerRunner(
+            script: URL(fileURLWithPath: "bench/peer_pytorch.py"), device: peerDevice, threads: peerThreads)
+        let usePeer = !noPeer && peer.available()
+        if !noPeer && !usePeer {
+            print("PyTorch peer skipped: python3 cannot import torch (python3 -m pip install torch)")
+        }
+        for size in sizes {
+            var settings = StylizeSettings(
+                contentPath: samples + "/astronaut.png", stylePaths: [samples + "/ihc.png"], outputPath: "")
+            settings.size = size
+            settings.iterations = iterations
+            let images = try BenchInputs.prepare(settings: settings)
+            var row = BenchResults.SizeRow(size: size)
+            let flops = FLOPModel.perIteration(
+                height: images.content.height, width: images.content.width, settings: settings.loss)
+            for precision in precisions {
+                settings.precision = precision
+                // A fresh device context per run, so that peak memory is this run's alone.
+                let runGPU = try ComputeDevice(device: device)
+                let loop = try OptimizationLoop(gpu: runGPU, weightsURL: weights, settings: settings, images: images)
+                let run = try loop.run()
+                let seconds = BenchInputs.medianAfterWarmup(run.elapsed)
+                row.engine[precision.rawValue] = .init(
+                    secondsPerIteration: seconds, gflops: flops / seconds / 1e9,
+                    peakDeviceBytes: runGPU.context.peakAllocatedBytes, initialLoss: run.losses.first!.total,
+                    finalLoss: run.losses.last!.total, losses: run.losses.map(\.total))
+                print(String(format: "%d² %@: %.3f s/iteration, loss %.6g", size, precision.rawValue, seconds, run.losses.last!.total))
+            }
+            if usePeer {
+                let result = try peer.run(images: images, settings: settings, iterations: iterations)
+                row.peer = .init(
+                    secondsPerIteration: result.secondsPerIteration, gflops: flops / result.secondsPerIteration / 1e9,
+                    peakDeviceBytes: result.peakMemoryBytes, initialLoss: result.losses.first!.loss,
+                    finalLoss: result.losses.last!.loss, losses: result.losses.map(\.loss))
+                row.peerDescription = "PyTorch \(result.torch) \(result.device), \(result.threads) threads"
+                print(String(format: "%d² PyTorch: %.3f s/iteration, loss %.6g", size, result.secondsPerIteration, result.losses.last!.loss))
+                // Correctness first: both must start from the same loss.
+                if let engine = row.engine["fp32"], abs(engine.initialLoss - result.losses[0].loss) > 1e-3 * engine.initialLoss {
+                    throw BenchFailure(
+                        "the engine and the peer disagree on the initial loss: \(engine.initialLoss) vs \(result.losses[0].loss)")
+                }
+            }
+            results.sizes.append(row)
+        }
+        print("")
+        results.printTable(precisions: precisions.map(\.rawValue))
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(results).write(to: URL(fileURLWithPath: json))
+            print("wrote \(json)")
+        }
+    }
+}
