@@ -8,20 +8,19 @@
 //            so the backward to the input is itself a padded 3×3 convolution.
 
 // im2col of input rows [row0, row0 + rows): col[(c·9 + ky·3 + kx)][r·W + x] = in[c][row0+r+ky-1][x+kx-1].
-// IM2COL defines it for float inputs (gradients) and for stored activations.
+// One work-item per output element, x fastest, so that writes are contiguous and PoCL can
+// vectorise along x. IM2COL defines it for float inputs (gradients) and stored activations.
 #define IM2COL(NAME, INPUT_T, READ)                                                                  \
 __kernel void NAME(const int channels, const int height, const int width, const int row0,           \
                    const int rows, __global const INPUT_T* input, __global float* col) {            \
-    const int position = get_global_id(0); /* r·W + x within the band */                            \
-    const int row = get_global_id(1);      /* c·9 + ky·3 + kx */                                    \
-    const int bandPositions = rows * width;                                                         \
-    if (position >= bandPositions || row >= channels * 9) return;                                   \
-    const int c = row / 9, tap = row % 9, ky = tap / 3, kx = tap % 3;                               \
-    const int y = row0 + position / width + ky - 1;                                                 \
-    const int x = position % width + kx - 1;                                                        \
+    const int x = get_global_id(0), r = get_global_id(1), row = get_global_id(2);                   \
+    if (x >= width || r >= rows || row >= channels * 9) return;                                     \
+    const int c = row / 9, tap = row - 9 * c, ky = tap / 3, kx = tap - 3 * ky;                      \
+    const int y = row0 + r + ky - 1, sourceX = x + kx - 1;                                          \
     float value = 0.0f;                                                                             \
-    if (y >= 0 && y < height && x >= 0 && x < width) value = READ(input, (c * height + y) * width + x); \
-    col[row * bandPositions + position] = value;                                                    \
+    if (y >= 0 && y < height && sourceX >= 0 && sourceX < width)                                    \
+        value = READ(input, (c * height + y) * width + sourceX);                                    \
+    col[row * rows * width + r * width + x] = value;                                                \
 }
 #define READ_FLOAT(pointer, index) ((pointer)[index])
 IM2COL(im2col_3x3, float, READ_FLOAT)

@@ -91,6 +91,11 @@ public enum GEMMTuning {
         try GEMM.overrideParameters(
             device: device, kernel: "Xgemm",
             parameters: parameters.values.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value) })
+        // Below m·n·k = XGEMM_MIN_INDIRECT_SIZE³ CLBlast switches to its direct kernel, whose
+        // parameters these are not: most of VGG19's products (m·n·k < 2·10⁹ for CPUs) would
+        // fall there. The tuned kernel is kept for everything but tiny products.
+        try GEMM.overrideParameters(
+            device: device, kernel: "GemmRoutine", parameters: [(name: "XGEMM_MIN_INDIRECT_SIZE", value: 128)])
     }
 
     /// Times each candidate on a product shaped like VGG19's conv3 layers and returns the

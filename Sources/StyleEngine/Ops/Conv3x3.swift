@@ -85,7 +85,7 @@ public enum Conv3x3 {
             let rows = min(rowsPerBand, height - row0)
             let bandPositions = rows * width
             try im2col.enqueue(
-                on: library.queue, global: [bandPositions, layer.inChannels * 9],
+                on: library.queue, global: [width, rows, layer.inChannels * 9],
                 layer.inChannels, height, width, row0, rows, input, scratch.columns)
             switch output {
             case .float(let out):
@@ -131,7 +131,7 @@ public enum Conv3x3 {
             let rows = min(rowsPerBand, height - row0)
             let bandPositions = rows * width
             try im2col.enqueue(
-                on: library.queue, global: [bandPositions, layer.outChannels * 9],
+                on: library.queue, global: [width, rows, layer.outChannels * 9],
                 layer.outChannels, height, width, row0, rows, gradOutput, scratch.columns)
             try GEMM.sgemm(
                 queue: library.queue, m: layer.inChannels, n: bandPositions, k: layer.outChannels * 9,
