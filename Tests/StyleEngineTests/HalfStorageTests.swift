@@ -14,10 +14,9 @@ final class HalfStorageTests: XCTestCase {
         let scalars = try DeviceScalars(library: library)
         let settings = LossSettings()
         // A small im2col limit forces several bands, and Grams built from several bands.
-        let pass = try NetworkPass(
-            network: network, height: height, width: width, layers: settings.layers, scratchLimit: 700, backward: true)
         let objective = try StyleObjective(
-            library: library, scalars: scalars, pass: pass, settings: settings,
+            library: library, scalars: scalars, network: network, height: height, width: width, scratchLimit: 700,
+            settings: settings,
             content: gpu.buffer(random.array(count, scale: 40)),
             styles: [(try gpu.buffer(random.array(3 * 21 * 17, scale: 40)), 21, 17, 1)])
         let image = try gpu.buffer(random.array(count, scale: 40))

@@ -17,9 +17,9 @@ final class ObjectiveGradientTests: XCTestCase {
         let content = try gpu.buffer(random.array(count, scale: 15))
         let style = try gpu.buffer(random.array(3 * 20 * 16, scale: 15))
         let scalars = try DeviceScalars(library: library)
-        let pass = try NetworkPass(network: network, height: height, width: width, layers: settings.layers, backward: true)
         let objective = try StyleObjective(
-            library: library, scalars: scalars, pass: pass, settings: settings, content: content,
+            library: library, scalars: scalars, network: network, height: height, width: width, settings: settings,
+            content: content,
             styles: [(style, 20, 16, 1)])
         let x = random.array(count, scale: 15)
         let image = try gpu.buffer(x)

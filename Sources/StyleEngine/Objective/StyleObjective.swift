@@ -15,24 +15,33 @@ public final class StyleObjective: @unchecked Sendable {
     let firstSlot: Int
     var slotCount: Int { settings.contentLayers.count + settings.styleLayers.count + 1 }
     private var contentTargets: [String: Buffer<Float>] = [:]
-    private var styleTargets: [String: Buffer<Float>] = [:]
+    private let styleTargets: [String: Buffer<Float>]
     private let gram: Buffer<Float>
     private let gradGram: Buffer<Float>
 
     /// - Parameters:
-    ///   - pass: the pass at the output size, made with `backward: true` for `settings.layers`.
-    ///   - content: the preprocessed content image [3×H×W], at the pass's size.
+    ///   - height, width: the output size; the objective's backward pass is made for it.
+    ///   - content: the preprocessed content image [3×H×W].
     ///   - styles: preprocessed style images with their blend weights (any positive scale).
+    ///
+    /// The style targets are taken first, each through a pass of its own that is freed before
+    /// the output's pass is allocated, so peak memory holds one pass at a time.
     public init(
-        library: KernelLibrary, scalars: DeviceScalars, pass: NetworkPass, settings: LossSettings,
-        content: Buffer<Float>, styles: [(image: Buffer<Float>, height: Int, width: Int, weight: Float)]
+        library: KernelLibrary, scalars: DeviceScalars, network: VGG19Network, height: Int, width: Int,
+        scratchLimit: Int = 1 << 24, settings: LossSettings, content: Buffer<Float>,
+        styles: [(image: Buffer<Float>, height: Int, width: Int, weight: Float)]
     ) throws {
         precondition(!styles.isEmpty || settings.styleLayers.isEmpty, "style layers need a style image")
         self.library = library
         self.scalars = scalars
-        self.pass = pass
         self.settings = settings
         let gpu = library.gpu
+        styleTargets = try Self.styleTargets(
+            library: library, network: network, styles: styles, layers: settings.styleLayers, scratchLimit: scratchLimit)
+        let pass = try NetworkPass(
+            network: network, height: height, width: width, layers: settings.layers, scratchLimit: scratchLimit,
+            backward: true)
+        self.pass = pass
         let maxChannels = settings.styleLayers.map { pass.activation($0).channels }.max() ?? 1
         gram = try gpu.buffer(Float.self, count: maxChannels * maxChannels)
         gradGram = try gpu.buffer(Float.self, count: maxChannels * maxChannels)
@@ -45,28 +54,35 @@ public final class StyleObjective: @unchecked Sendable {
             try features.buffer.copyAsFloats(to: target, count: features.count, library: library)
             contentTargets[name] = target
         }
-        for name in settings.styleLayers {
-            let channels = pass.activation(name).channels
-            let target = try gpu.buffer(Float.self, count: channels * channels)
-            try target.fill(0, queue: library.queue)
-            styleTargets[name] = target
-        }
+    }
+
+    /// A = Σ_k b_k · Gram(style k) for each style layer, b normalised to sum to 1.
+    static func styleTargets(
+        library: KernelLibrary, network: VGG19Network, styles: [(image: Buffer<Float>, height: Int, width: Int, weight: Float)],
+        layers: [String], scratchLimit: Int
+    ) throws -> [String: Buffer<Float>] {
+        guard !layers.isEmpty else { return [:] }
+        var targets: [String: Buffer<Float>] = [:]
         let weightSum = styles.reduce(0) { $0 + $1.weight }
-        for style in styles where !settings.styleLayers.isEmpty {
-            // A pass at the style image's own size, freed once its Grams are taken.
+        for style in styles {
             let stylePass = try NetworkPass(
-                network: pass.network, height: style.height, width: style.width, layers: settings.styleLayers,
+                network: network, height: style.height, width: style.width, layers: layers, scratchLimit: scratchLimit,
                 backward: false)
             try stylePass.forward(image: style.image)
-            for name in settings.styleLayers {
+            for name in layers {
                 let features = stylePass.activation(name)
+                if targets[name] == nil {
+                    targets[name] = try library.gpu.buffer(Float.self, count: features.channels * features.channels)
+                    try targets[name]!.fill(0, queue: library.queue)
+                }
                 try Gram.forward(
                     library: library, features: features.buffer, channels: features.channels,
-                    positions: features.positions, gram: styleTargets[name]!, scratch: stylePass.scratch,
+                    positions: features.positions, gram: targets[name]!, scratch: stylePass.scratch,
                     scale: style.weight / weightSum, accumulate: true)
             }
             try library.queue.finish()
         }
+        return targets
     }
 
     /// Forward and backward at `image` [3×H×W]: `gradient` receives ∂loss/∂image and the loss

@@ -70,13 +70,10 @@ public final class OptimizationLoop {
         (height, width) = (images.content.height, images.content.width)
         let count = 3 * height * width
         scalars = try DeviceScalars(library: library)
-        let pass = try NetworkPass(
-            network: network, height: height, width: width, layers: layers, scratchLimit: settings.scratchLimit,
-            backward: true)
         let blend = settings.normalizedBlendWeights
         objective = try StyleObjective(
-            library: library, scalars: scalars, pass: pass, settings: settings.loss,
-            content: gpu.buffer(images.content.pixels),
+            library: library, scalars: scalars, network: network, height: height, width: width,
+            scratchLimit: settings.scratchLimit, settings: settings.loss, content: gpu.buffer(images.content.pixels),
             styles: images.styles.enumerated().map { index, style in
                 (try gpu.buffer(style.pixels), style.height, style.width, blend[index])
             })
