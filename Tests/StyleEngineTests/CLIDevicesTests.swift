@@ -19,4 +19,14 @@ final class CLIDevicesTests: XCTestCase {
         XCTAssertEqual(lines.count, 1, result.stderr)
         XCTAssertTrue(result.stderr.contains("no OpenCL device 9: valid devices are 0 ("), result.stderr)
     }
+
+    func testNoPlatformNamesThePackageToInstall() throws {
+        // ocl-icd reads its drivers from OCL_ICD_VENDORS: an empty folder means none at all.
+        let empty = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: empty) }
+        let result = try CLI.run(["devices"], environment: ["OCL_ICD_VENDORS": empty.path])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("apt-get install pocl-opencl-icd"), result.stderr)
+    }
 }
