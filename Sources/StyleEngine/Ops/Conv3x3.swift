@@ -80,9 +80,7 @@ public enum Conv3x3 {
             try layer.weights.copyAsFloats(to: filter, count: layer.weights.count, library: library)
         }
         let im2col = try library.kernel("conv3x3", "im2col_3x3_stored")
-        var row0 = 0
-        while row0 < height {
-            let rows = min(rowsPerBand, height - row0)
+        try forEachBand(height: height, rowsPerBand: rowsPerBand) { row0, rows in
             let bandPositions = rows * width
             try im2col.enqueue(
                 on: library.queue, global: [width, rows, layer.inChannels * 9],
@@ -101,7 +99,6 @@ public enum Conv3x3 {
                     on: library.queue, global: [bandPositions, layer.outChannels], layer.outChannels, positions,
                     row0 * width, bandPositions, relu ? 1 : 0, layer.bias, band, output)
             }
-            row0 += rows
         }
         if case .float(let out) = output {
             try library.kernel("relu", relu ? "bias_relu_forward" : "bias_forward").enqueue(
@@ -126,9 +123,7 @@ public enum Conv3x3 {
         let rowsPerBand = bandRows(
             channels: layer.outChannels, height: height, width: width, scratchCount: scratch.columns.count)
         let im2col = try library.kernel("conv3x3", "im2col_3x3")
-        var row0 = 0
-        while row0 < height {
-            let rows = min(rowsPerBand, height - row0)
+        try forEachBand(height: height, rowsPerBand: rowsPerBand) { row0, rows in
             let bandPositions = rows * width
             try im2col.enqueue(
                 on: library.queue, global: [width, rows, layer.outChannels * 9],
@@ -137,6 +132,15 @@ public enum Conv3x3 {
                 queue: library.queue, m: layer.inChannels, n: bandPositions, k: layer.outChannels * 9,
                 a: filter, b: scratch.columns, ldb: bandPositions, c: gradInput, cOffset: row0 * width,
                 ldc: height * width)
+        }
+    }
+
+    /// Calls `body(firstRow, rowCount)` for consecutive bands of at most `rowsPerBand` rows.
+    static func forEachBand(height: Int, rowsPerBand: Int, body: (Int, Int) throws -> Void) throws {
+        var row0 = 0
+        while row0 < height {
+            let rows = min(rowsPerBand, height - row0)
+            try body(row0, rows)
             row0 += rows
         }
     }
