@@ -2,12 +2,13 @@ import CLRuntime
 import StyleEngine
 import XCTest
 
-/// FP16 storage (activations and weights as half, float arithmetic) against FP32.
+/// FP16 storage (activations and weights as half, float arithmetic) against FP32, on a
+/// network wide enough (≥ 16 channels) to take the Winograd path too.
 final class HalfStorageTests: XCTestCase {
     func evaluate(precision: Precision, pooling: Pooling) throws -> (loss: LossParts, gradient: [Float]) {
         let gpu = try EngineTestDevice.library().gpu
         let library = KernelLibrary(gpu: gpu, precision: precision)
-        let network = try TinyVGG(seed: 21).network(library: library, pooling: pooling)
+        let network = try TinyVGG(blockChannels: [16, 16, 24, 24, 16], seed: 21).network(library: library, pooling: pooling)
         let (height, width) = (24, 19)
         var random = TestRandom(seed: 22)
         let count = 3 * height * width
@@ -25,16 +26,26 @@ final class HalfStorageTests: XCTestCase {
         return (objective.lossParts(from: try scalars.read()), try gradient.download(queue: gpu.queue))
     }
 
-    func testHalfStorageLossAndGradientAgreeWithFloat() throws {
-        for pooling in Pooling.allCases {
-            let single = try evaluate(precision: .fp32, pooling: pooling)
-            let half = try evaluate(precision: .fp16, pooling: pooling)
-            XCTAssertEqual(half.loss.total, single.loss.total, accuracy: 0.01 * single.loss.total, "\(pooling)")
-            XCTAssertEqual(half.loss.content, single.loss.content, accuracy: 0.02 * single.loss.content, "\(pooling)")
-            XCTAssertEqual(half.loss.totalVariation, single.loss.totalVariation, accuracy: 1e-6 * single.loss.totalVariation)
-            assertClose(half.gradient, single.gradient, relative: 0.05, "\(pooling)")
-            XCTAssertNotEqual(half.gradient, single.gradient, "half storage should round somewhere")
-        }
+    /// Average pooling is smooth: half storage only rounds, and the gradient follows closely.
+    func testHalfStorageMatchesFloatWithAveragePooling() throws {
+        let single = try evaluate(precision: .fp32, pooling: .avg)
+        let half = try evaluate(precision: .fp16, pooling: .avg)
+        XCTAssertEqual(half.loss.total, single.loss.total, accuracy: 5e-3 * single.loss.total)
+        XCTAssertEqual(half.loss.content, single.loss.content, accuracy: 1e-2 * single.loss.content)
+        XCTAssertEqual(half.loss.totalVariation, single.loss.totalVariation, accuracy: 1e-6 * single.loss.totalVariation)
+        assertClose(half.gradient, single.gradient, relative: 1e-2)
+        XCTAssertNotEqual(half.gradient, single.gradient, "half storage should round somewhere")
+    }
+
+    /// With max pooling, values that half storage rounds to a tie send a window's gradient to
+    /// another of its four elements: the loss still agrees, the gradient points the same way.
+    func testHalfStorageWithMaxPoolingKeepsLossAndDirection() throws {
+        let single = try evaluate(precision: .fp32, pooling: .max)
+        let half = try evaluate(precision: .fp16, pooling: .max)
+        XCTAssertEqual(half.loss.total, single.loss.total, accuracy: 1e-2 * single.loss.total)
+        let dot = zip(half.gradient, single.gradient).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        let norms = [half.gradient, single.gradient].map { $0.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot() }
+        XCTAssertGreaterThan(dot / (norms[0] * norms[1]), 0.95)
     }
 
     func testBandedConvolutionMatchesUnbanded() throws {

@@ -11,7 +11,10 @@ final class LBFGSTests: XCTestCase {
         x.enumerated().map { i, value in Double(i % 7 + 1) * value - Double(i % 3) + 0.01 * value * value * value }
     }
 
-    func run(precision: Precision, historySize: Int, iterations: Int) throws -> (device: [[Float]], reference: [[Double]]) {
+    func run(
+        precision: Precision, historySize: Int, iterations: Int, gradient: (([Double]) -> [Double])? = nil
+    ) throws -> (device: [[Float]], reference: [[Double]]) {
+        let gradient = gradient ?? self.gradient
         let gpu = try EngineTestDevice.library().gpu
         let library = KernelLibrary(gpu: gpu, precision: precision)
         let scalars = try DeviceScalars(library: library)
@@ -53,6 +56,21 @@ final class LBFGSTests: XCTestCase {
         let g = gradient(start)
         let t = min(1, 1 / g.reduce(0) { $0 + abs($1) })
         assertClose(device[0], zip(start, g).map { Float($0 - t * $1) }, relative: 1e-6)
+    }
+
+    /// A linear function never yields an acceptable pair (y = 0): every step stays scaled
+    /// like the first, instead of jumping by the raw gradient.
+    func testStepsStayScaledUntilAPairIsAccepted() throws {
+        let slope = (0..<dimension).map { Double($0 % 5) - 2.5 }
+        let (device, reference) = try run(precision: .fp32, historySize: 5, iterations: 3) { _ in slope }
+        var random = TestRandom(seed: 9)
+        let start = random.array(dimension, scale: 3).map(Double.init)
+        let t = 1 / slope.reduce(0) { $0 + abs($1) }
+        for (step, (d, r)) in zip(device, reference).enumerated() {
+            let expected = zip(start, slope).map { Float($0 - Double(step + 1) * t * $1) }
+            assertClose(d, expected, relative: 1e-6, "step \(step + 1)")
+            assertClose(r.map(Float.init), expected, relative: 1e-6, "reference step \(step + 1)")
+        }
     }
 
     func testHalfStoredHistoryStaysCloseToTheReference() throws {

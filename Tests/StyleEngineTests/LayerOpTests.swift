@@ -57,6 +57,49 @@ final class LayerOpTests: XCTestCase {
         assertClose(floats(reference), floats(numeric), relative: 1e-6)
     }
 
+    /// Winograd F(2×2, 3×3), forward and backward, on odd sizes (partial edge tiles) and in
+    /// bands of one tile row, against the reference and the finite differences.
+    func testWinogradConvolutionMatchesReference() throws {
+        let (c, k, h, w) = (16, 20, 7, 9)
+        let input = random.array(c * h * w), weights = random.array(k * c * 9, scale: 0.3), bias = random.array(k)
+        let winograd = KernelLibrary(gpu: library.gpu, convolution: .winograd)
+        let layer = try DeviceConvLayer(library: winograd, inChannels: c, outChannels: k, weights: weights, bias: bias)
+        let tilesX = (w + 1) / 2
+        let scratch = ConvScratch(
+            columns: try library.gpu.buffer(Float.self, count: 16 * max(c, k) * tilesX),  // one tile row per band
+            weights: try library.gpu.buffer(Float.self, count: 16 * c * k), outputBand: nil,
+            products: try library.gpu.buffer(Float.self, count: 16 * max(c, k) * tilesX))
+        let output = StoredBuffer.float(try library.gpu.buffer(Float.self, count: k * h * w))
+        try Conv3x3.forward(
+            library: winograd, layer: layer, input: .float(try upload(input)), height: h, width: w, output: output,
+            scratch: scratch, relu: false)
+        let forward = { (x: [Double]) in
+            ReferenceLayers.conv3x3Forward(x, channels: c, height: h, width: w, weights: self.doubles(weights), bias: self.doubles(bias))
+        }
+        assertClose(try download(output), floats(forward(doubles(input))), relative: 1e-5)
+
+        let gradOutput = random.array(k * h * w)
+        let gradInput = try library.gpu.buffer(Float.self, count: c * h * w)
+        try Conv3x3.backwardInput(
+            library: winograd, layer: layer, gradOutput: try upload(gradOutput), height: h, width: w,
+            gradInput: gradInput, scratch: scratch)
+        let numeric = numericGradient(doubles(input), seed: doubles(gradOutput), forward)
+        assertClose(try download(gradInput), floats(numeric), relative: 1e-4)
+
+        // With half storage: activations and weights rounded to half, arithmetic in float.
+        let half = KernelLibrary(gpu: library.gpu, precision: .fp16, convolution: .winograd)
+        let halfLayer = try DeviceConvLayer(library: half, inChannels: c, outChannels: k, weights: weights, bias: bias)
+        let halfOutput = try StoredBuffer.allocate(library: half, count: k * h * w)
+        try Conv3x3.forward(
+            library: half, layer: halfLayer, input: try StoredBuffer.storing(try upload(input), library: half), height: h,
+            width: w, output: halfOutput, scratch: scratch, relu: false)
+        assertClose(try download(halfOutput), floats(forward(doubles(input))), relative: 3e-3, "fp16")
+        try Conv3x3.backwardInput(
+            library: half, layer: halfLayer, gradOutput: try upload(gradOutput), height: h, width: w,
+            gradInput: gradInput, scratch: scratch)
+        assertClose(try download(gradInput), floats(numeric), relative: 3e-3, "fp16 backward")
+    }
+
     func testBiasReLUAndReLUBackward() throws {
         let (k, h, w) = (4, 5, 3)
         let input = random.array(k * h * w), bias = random.array(k, scale: 0.3)

@@ -88,20 +88,35 @@ public final class NetworkPass: @unchecked Sendable {
             Conv3x3.minimumScratch(channels: max(conv.inChannels, conv.outChannels), width: width)
         }.max() ?? 1
         let columns = try gpu.buffer(Float.self, count: max(minimum, min(scratchNeeded, scratchLimit)))
-        if library.precision == .fp16 {
-            // One layer's float weights, and the float GEMM output of its largest band.
-            let weightCount = convolutionPositions.map { $0.0.weights.count }.max() ?? 1
-            let bandCount = convolutionPositions.map { conv, height, width in
-                conv.outChannels * width
-                    * Conv3x3.bandRows(channels: conv.inChannels, height: height, width: width, scratchCount: columns.count)
-            }.max() ?? 1
-            convScratch = ConvScratch(
-                columns: columns, weights: try gpu.buffer(Float.self, count: weightCount),
-                outputBand: try gpu.buffer(Float.self, count: bandCount))
-        } else {
-            convScratch = ConvScratch(columns: columns, weights: nil, outputBand: nil)
-        }
+        convScratch = try Self.convScratch(library: library, columns: columns, convolutions: convolutionPositions)
         gradients = backward ? [try gpu.buffer(Float.self, count: largest), try gpu.buffer(Float.self, count: largest)] : []
+    }
+
+    /// Weight, band and product scratch for these convolutions (each (layer, height, width)),
+    /// both directions, beside the shared `columns`.
+    static func convScratch(library: KernelLibrary, columns: Buffer<Float>, convolutions: [(DeviceConvLayer, Int, Int)])
+        throws -> ConvScratch
+    {
+        let gpu = library.gpu
+        let winograd = convolutions.filter { Winograd.applies(to: $0.0, library: library) }
+        let halfIm2col = library.precision == .fp16 ? convolutions.filter { !Winograd.applies(to: $0.0, library: library) } : []
+        let weightCount = max(
+            halfIm2col.map { $0.0.outChannels * $0.0.inChannels * 9 }.max() ?? 0,
+            winograd.map { 16 * $0.0.outChannels * $0.0.inChannels }.max() ?? 0)
+        let bandCount = halfIm2col.map { conv, height, width in
+            conv.outChannels * width
+                * Conv3x3.bandRows(channels: conv.inChannels, height: height, width: width, scratchCount: columns.count)
+        }.max() ?? 0
+        let productCount = winograd.flatMap { conv, height, width in
+            [(conv.inChannels, conv.outChannels), (conv.outChannels, conv.inChannels)].map {
+                Winograd.productCount(
+                    inChannels: $0.0, outChannels: $0.1, height: height, width: width, scratchCount: columns.count)
+            }
+        }.max() ?? 0
+        return ConvScratch(
+            columns: columns, weights: weightCount > 0 ? try gpu.buffer(Float.self, count: weightCount) : nil,
+            outputBand: bandCount > 0 ? try gpu.buffer(Float.self, count: bandCount) : nil,
+            products: productCount > 0 ? try gpu.buffer(Float.self, count: productCount) : nil)
     }
 
     /// The forward output of a layer the pass computes.
@@ -114,7 +129,9 @@ public final class NetworkPass: @unchecked Sendable {
 
     /// Runs the network on image [3×H×W] up to the deepest layer.
     public func forward(image: Buffer<Float>) throws {
-        var input = try storedImage(image)
+        // The image itself stays float in FP16 runs too: it is what the optimizer changes, by
+        // steps (the first is scaled by 1/‖g‖₁) far below half's resolution.
+        var input = StoredBuffer.float(image)
         var inputShape = (channels: 3, height: height, width: width)
         for position in 0...deepestPosition {
             let layer = VGG19Layers.all[position]
@@ -137,16 +154,6 @@ public final class NetworkPass: @unchecked Sendable {
             input = output.buffer
             inputShape = (output.channels, output.height, output.width)
         }
-    }
-
-    /// The image as the first convolution reads it: itself in FP32, a half copy in FP16.
-    private var halfImage: StoredBuffer?
-    private func storedImage(_ image: Buffer<Float>) throws -> StoredBuffer {
-        guard library.precision == .fp16 else { return .float(image) }
-        if halfImage == nil { halfImage = try StoredBuffer.allocate(library: library, count: 3 * height * width) }
-        try library.kernel("storage", "store_floats").enqueue(
-            on: library.queue, global: [3 * height * width], 3 * height * width, image, halfImage!)
-        return halfImage!
     }
 
     /// Back-propagates to `imageGradient` [3×H×W] (overwritten). Before each layer is

@@ -39,17 +39,20 @@ public final class DeviceConvLayer: @unchecked Sendable {
     }
 }
 
-/// Scratch a convolution needs: im2col bands and, for FP16, the float weights of one layer
-/// and the float GEMM output band that is then stored as half.
+/// Scratch a convolution needs: im2col bands (or Winograd's transformed input); one layer's
+/// float weights (FP16 runs) or transformed weights (Winograd); the float GEMM output band
+/// that FP16 runs store as half; Winograd's GEMM products.
 public struct ConvScratch {
     public let columns: Buffer<Float>
     public let weights: Buffer<Float>?
     public let outputBand: Buffer<Float>?
+    public let products: Buffer<Float>?
 
-    public init(columns: Buffer<Float>, weights: Buffer<Float>?, outputBand: Buffer<Float>?) {
+    public init(columns: Buffer<Float>, weights: Buffer<Float>?, outputBand: Buffer<Float>?, products: Buffer<Float>? = nil) {
         self.columns = columns
         self.weights = weights
         self.outputBand = outputBand
+        self.products = products
     }
 }
 
@@ -69,6 +72,13 @@ public enum Conv3x3 {
         library: KernelLibrary, layer: DeviceConvLayer, input: StoredBuffer, height: Int, width: Int,
         output: StoredBuffer, scratch: ConvScratch, relu: Bool
     ) throws {
+        if Winograd.applies(to: layer, library: library) {
+            let inputIsStored = if case .half = input { true } else { false }
+            let outputIsStored = if case .half = output { true } else { false }
+            return try Winograd.convolve(
+                library: library, layer: layer, flip: false, input: input, inputIsStored: inputIsStored, height: height,
+                width: width, output: output, outputIsStored: outputIsStored, bias: true, relu: relu, scratch: scratch)
+        }
         let positions = height * width
         let rowsPerBand = bandRows(
             channels: layer.inChannels, height: height, width: width, scratchCount: scratch.columns.count)
@@ -79,7 +89,8 @@ public enum Conv3x3 {
             filter = scratch.weights!
             try layer.weights.copyAsFloats(to: filter, count: layer.weights.count, library: library)
         }
-        let im2col = try library.kernel("conv3x3", "im2col_3x3_stored")
+        let isFloat = if case .float = input { true } else { false }
+        let im2col = try library.kernel("conv3x3", isFloat ? "im2col_3x3" : "im2col_3x3_stored")
         try forEachBand(height: height, rowsPerBand: rowsPerBand) { row0, rows in
             let bandPositions = rows * width
             try im2col.enqueue(
@@ -111,6 +122,11 @@ public enum Conv3x3 {
         library: KernelLibrary, layer: DeviceConvLayer, gradOutput: Buffer<Float>, height: Int, width: Int,
         gradInput: Buffer<Float>, scratch: ConvScratch
     ) throws {
+        if Winograd.applies(to: layer, library: library) {
+            return try Winograd.convolve(
+                library: library, layer: layer, flip: true, input: gradOutput, inputIsStored: false, height: height,
+                width: width, output: gradInput, outputIsStored: false, bias: false, relu: false, scratch: scratch)
+        }
         let filter: Buffer<Float>
         if let flipped = layer.flippedWeights {
             filter = flipped

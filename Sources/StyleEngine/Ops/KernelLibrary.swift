@@ -1,4 +1,5 @@
 import CLRuntime
+import Foundation
 import Kernels
 
 /// The engine's kernels on one device, each built once with the engine's tunables.
@@ -9,10 +10,16 @@ public final class KernelLibrary: @unchecked Sendable {
     public let reduceGroups: Int
     /// How activations and weights are stored (`-DSTORAGE_HALF` for fp16).
     public let precision: Precision
+    /// How 3×3 convolutions with enough channels are computed.
+    public let convolution: ConvolutionAlgorithm
 
-    public init(gpu: ComputeDevice, precision: Precision = .fp32, reduceLocal: Int = 64, reduceGroups: Int = 64) {
+    public init(
+        gpu: ComputeDevice, precision: Precision = .fp32, convolution: ConvolutionAlgorithm = .fromEnvironment,
+        reduceLocal: Int = 64, reduceGroups: Int = 64
+    ) {
         self.gpu = gpu
         self.precision = precision
+        self.convolution = convolution
         self.reduceLocal = reduceLocal
         self.reduceGroups = reduceGroups
     }
@@ -30,4 +37,14 @@ public final class KernelLibrary: @unchecked Sendable {
     /// The global size of a reduction kernel: REDUCE_GROUPS groups of REDUCE_LOCAL items.
     var reductionGlobal: [Int] { [reduceLocal * reduceGroups] }
     var reductionLocal: [Int] { [reduceLocal] }
+}
+
+/// im2col + one GEMM, or Winograd F(2×2, 3×3) + 16 GEMMs (2.25× fewer multiplies).
+public enum ConvolutionAlgorithm: String, Sendable, Codable, CaseIterable {
+    case im2col, winograd
+
+    /// `STYLIZE_GPU_CONV` = im2col or winograd (the default).
+    public static var fromEnvironment: ConvolutionAlgorithm {
+        ProcessInfo.processInfo.environment["STYLIZE_GPU_CONV"].flatMap(Self.init(rawValue:)) ?? .winograd
+    }
 }

@@ -4,6 +4,13 @@ import CLRuntime
 /// learning rate `learningRate`, no line search, first step scaled by min(1, 1/‖g‖₁),
 /// curvature pairs skipped when yᵀs ≤ 1e-10, inverse-Hessian seed yᵀs/yᵀy of the newest pair.
 ///
+/// One safeguard beyond PyTorch: until a curvature pair has been accepted, every step is
+/// scaled like the first. PyTorch would step by the raw gradient (H_diag = 1, t = 1) after a
+/// rejected first pair, which with style-transfer gradients (‖g‖ ~ 10⁸) throws the image
+/// out of range; in FP32 the first pair is accepted and the two agree step for step, while
+/// in FP16 the first, tiny step is below half's resolution and its pair can come out
+/// negative.
+///
 /// The history (m pairs plus one candidate slot) and every coefficient of the two-loop
 /// recursion stay on the device; the host reads only yᵀs, yᵀy and ‖g‖₁ to decide. In FP16
 /// runs the history is stored as half, each vector divided by a scale (its max |value| / 2¹⁴)
@@ -59,11 +66,11 @@ public final class DeviceLBFGS: DeviceOptimizer, @unchecked Sendable {
     private func sScale(_ slot: Int) -> Int { scaled ? sScaleSlot + slot : -1 }
 
     public func prepare(gradient: Buffer<Float>) throws {
-        if iteration == 0 {
+        if accepted.isEmpty {
             try scalars.absoluteSum(gradient, count: count, slot: gradientNormSlot)
             try scalars.finish(gradientNormSlot)
-            return
         }
+        if iteration == 0 { return }
         try library.kernel("optimizer", "subtract").enqueue(
             on: library.queue, global: [count], count, gradient, previousGradient, direction)
         try store(direction, multiplier: 1, into: y[candidate], scaleSlot: yScale(candidate))
@@ -74,14 +81,15 @@ public final class DeviceLBFGS: DeviceOptimizer, @unchecked Sendable {
     }
 
     public func update(image: Buffer<Float>, gradient: Buffer<Float>, scalars values: [Float]) throws {
+        let firstStepScale = min(1, 1 / values[gradientNormSlot]) * learningRate
         let t: Float
         if iteration == 0 {
             try scale(gradient, by: nil, sign: -1, into: direction)
-            t = min(1, 1 / values[gradientNormSlot]) * learningRate
+            t = firstStepScale
         } else {
             if values[ysSlot] > 1e-10 { try acceptCandidate() }
             try twoLoopRecursion(gradient: gradient)
-            t = learningRate
+            t = accepted.isEmpty ? firstStepScale : learningRate
         }
         try previousGradient.copy(from: gradient, count: count, queue: library.queue)
         try store(direction, multiplier: t, into: s[candidate], scaleSlot: sScale(candidate))

@@ -1,5 +1,6 @@
 /// L-BFGS as the spec defines it, step for step as PyTorch's `LBFGS(lr, max_iter=1,
-/// history_size=m, line_search_fn=None)` called once per iteration, in Double.
+/// history_size=m, line_search_fn=None)` called once per iteration, in Double — with the
+/// engine's one safeguard: until a pair is accepted, steps are scaled like the first.
 final class ReferenceLBFGS {
     let historySize: Int
     let learningRate: Double
@@ -47,7 +48,7 @@ final class ReferenceLBFGS {
                 r = zip(r, steps[i]).map { $0 + (alphas[i] - beta) * $1 }
             }
             direction = r
-            t = learningRate
+            t = directions.isEmpty ? min(1, 1 / g.reduce(0) { $0 + abs($1) }) * learningRate : learningRate
         } else {
             direction = g.map { -$0 }
             t = min(1, 1 / g.reduce(0) { $0 + abs($1) }) * learningRate
