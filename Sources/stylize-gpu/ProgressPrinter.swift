@@ -25,10 +25,6 @@ struct ProgressPrinter {
         }
     }
 
-    func finishLine() {
-        if live && !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
-    }
-
     static func duration(_ seconds: Double) -> String {
         let total = Int(seconds.rounded())
         return total >= 3600

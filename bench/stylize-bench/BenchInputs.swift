@@ -13,14 +13,4 @@ enum BenchInputs {
             styles: styles.map { .init(pixels: $0.preprocessed(), height: $0.height, width: $0.width) },
             initial: pixels)
     }
-
-    /// The median iteration time after two warm-up iterations (all of them when fewer).
-    static func medianAfterWarmup(_ ends: [Double]) -> Double {
-        var durations = zip(ends, [0] + ends).map { $0 - $1 }
-        // ends has iterations + 1 entries; the last is the result's evaluation, no update.
-        durations.removeLast()
-        if durations.count > 2 { durations.removeFirst(2) }
-        durations.sort()
-        return durations.isEmpty ? 0 : durations[durations.count / 2]
-    }
 }

@@ -87,7 +87,7 @@ struct StylizeBench: ParsableCommand {
                 let runGPU = try ComputeDevice(device: device)
                 let loop = try OptimizationLoop(gpu: runGPU, weightsURL: weights, settings: settings, images: images)
                 let run = try loop.run()
-                let seconds = BenchInputs.medianAfterWarmup(run.elapsed)
+                let seconds = OptimizationLoop.medianIterationSeconds(run.elapsed, warmup: 2)
                 row.engine[precision.rawValue] = .init(
                     secondsPerIteration: seconds, gflops: flops / seconds / 1e9,
                     peakDeviceBytes: runGPU.context.peakAllocatedBytes, initialLoss: run.losses.first!.total,

@@ -39,18 +39,23 @@ public struct MemoryPlan: Sendable {
             activations += inChannels * positions / 4  // the pool output
         }
         let image = 3 * height * width
+        // L-BFGS history is stored like the activations (half in FP16 runs).
+        var historyBytes = 0
         let vectors: Int
         switch optimizer {
-        case .lbfgs: vectors = 2 * (historySize + 1) + 2
+        case .lbfgs:
+            vectors = 2
+            historyBytes = 2 * (historySize + 1) * image * precisionBytes
         case .adam: vectors = 2
         }
-        let floats = min(scratch, scratchLimit) + 2 * largest + (vectors + 4) * image
+        // im2col (or Winograd input) scratch, and about as much again for Winograd's products.
+        let floats = 2 * min(scratch, scratchLimit) + 2 * largest + (vectors + 4) * image
         var weights = 0
         inChannels = 3
         for out in channels {
             weights += 2 * out * inChannels * 9
             inChannels = out
         }
-        return floats * 4 + activations * precisionBytes + weights * 4
+        return floats * 4 + activations * precisionBytes + historyBytes + weights * 4
     }
 }

@@ -121,13 +121,13 @@ public final class OptimizationLoop {
         return (losses, elapsed, .completed)
     }
 
-    /// The median of the iterations' durations, leaving out the first (which builds kernels)
-    /// when there are others.
-    public static func medianIterationSeconds(_ ends: [Double]) -> Double {
-        guard !ends.isEmpty else { return 0 }
+    /// The median duration of the iterations that updated the image (the last evaluation
+    /// has no update), leaving out the first `warmup` (kernel builds, caches) when others remain.
+    public static func medianIterationSeconds(_ ends: [Double], warmup: Int = 1) -> Double {
         var durations = zip(ends, [0] + ends).map { $0 - $1 }
-        if durations.count > 1 { durations.removeFirst() }
+        if durations.count > 1 { durations.removeLast() }
+        if durations.count > warmup { durations.removeFirst(warmup) }
         durations.sort()
-        return durations[durations.count / 2]
+        return durations.isEmpty ? 0 : durations[durations.count / 2]
     }
 }
