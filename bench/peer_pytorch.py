@@ -135,7 +135,7 @@ def main():
     if s["optimizer"] == "lbfgs":
         optimizer = torch.optim.LBFGS(
             [image], lr=s["learningRate"], max_iter=1, history_size=s["historySize"],
-            tolerance_grad=-1, tolerance_change=-1, line_search_fn=None)
+            tolerance_grad=float("-inf"), tolerance_change=float("-inf"), line_search_fn=None)
     else:
         optimizer = torch.optim.Adam([image], lr=s["learningRate"])
 
