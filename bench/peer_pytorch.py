@@ -145,7 +145,7 @@ def main():
         c, st, tv = loss_parts(image)
         total_loss = c + st + tv
         total_loss.backward()
-        record.append((float(c), float(st), float(tv)))
+        record.append((c.item(), st.item(), float(tv.item())))
         return total_loss
 
     if device.type == "cuda":
