@@ -145,7 +145,7 @@ def main():
         c, st, tv = loss_parts(image)
         total_loss = c + st + tv
         total_loss.backward()
-        record.append((c.item(), st.item(), float(tv.item())))
+        record.append(tuple(v.item() if torch.is_tensor(v) else float(v) for v in (c, st, tv)))
         return total_loss
 
     if device.type == "cuda":
