@@ -6,8 +6,9 @@ public final class DeviceConvLayer: @unchecked Sendable {
     public let outChannels: Int
     /// K × C·9, row-major (PyTorch's K×C×3×3), in the run's storage precision.
     public let weights: StoredBuffer
-    /// C × K·9: the transposed, flipped filter of the backward-to-input convolution. Kept in
-    /// FP32 runs; FP16 runs derive it from `weights` when needed, to halve weight memory.
+    /// C × K·9: the transposed, flipped filter of the backward-to-input convolution, kept for
+    /// FP32 im2col layers. FP16 runs derive it from `weights` when needed (halving weight
+    /// memory), and Winograd layers transform the flipped filter on the fly.
     public let flippedWeights: Buffer<Float>?
     public let bias: Buffer<Float>
 
@@ -20,7 +21,8 @@ public final class DeviceConvLayer: @unchecked Sendable {
         self.outChannels = outChannels
         self.bias = bias
         self.weights = try StoredBuffer.storing(weights, library: library)
-        if library.precision == .fp32 {
+        let winograd = Winograd.applies(inChannels: inChannels, outChannels: outChannels, library: library)
+        if library.precision == .fp32 && !winograd {
             let flipped = try library.gpu.buffer(Float.self, count: weights.count)
             try Conv3x3.flipTranspose(library: library, layer: self.weights, outChannels: outChannels, inChannels: inChannels, into: flipped)
             flippedWeights = flipped

@@ -8,18 +8,24 @@ enum Winograd {
     static let minimumChannels = 16
 
     static func applies(to layer: DeviceConvLayer, library: KernelLibrary) -> Bool {
-        library.convolution == .winograd && min(layer.inChannels, layer.outChannels) >= minimumChannels
+        applies(inChannels: layer.inChannels, outChannels: layer.outChannels, library: library)
     }
 
-    /// Tile rows per band such that V [16 × C × tileRows·⌈W/2⌉] fits in `scratchCount` floats.
-    static func bandTileRows(channels: Int, height: Int, width: Int, scratchCount: Int) -> Int {
-        max(1, min((height + 1) / 2, scratchCount / (16 * channels * ((width + 1) / 2))))
+    static func applies(inChannels: Int, outChannels: Int, library: KernelLibrary) -> Bool {
+        library.convolution == .winograd && min(inChannels, outChannels) >= minimumChannels
+    }
+
+    /// Tile rows per band such that both V [16 × C × tileRows·⌈W/2⌉] and the products
+    /// M [16 × K × tileRows·⌈W/2⌉] fit in `scratchCount` floats each.
+    static func bandTileRows(inChannels: Int, outChannels: Int, height: Int, width: Int, scratchCount: Int) -> Int {
+        max(1, min((height + 1) / 2, scratchCount / (16 * max(inChannels, outChannels) * ((width + 1) / 2))))
     }
 
     /// Floats of the GEMM output M for a conv of `inChannels` → `outChannels` at this size.
     static func productCount(inChannels: Int, outChannels: Int, height: Int, width: Int, scratchCount: Int) -> Int {
         16 * outChannels * ((width + 1) / 2)
-            * bandTileRows(channels: inChannels, height: height, width: width, scratchCount: scratchCount)
+            * bandTileRows(
+                inChannels: inChannels, outChannels: outChannels, height: height, width: width, scratchCount: scratchCount)
     }
 
     /// output = conv(input) (+ bias, ReLU), for the forward (`flip` false: C → K with the
@@ -39,7 +45,8 @@ enum Winograd {
             flip ? 1 : 0, layer.weights, transformed)
         let tilesX = (width + 1) / 2
         let tileRowsPerBand = bandTileRows(
-            channels: inChannels, height: height, width: width, scratchCount: scratch.columns.count)
+            inChannels: inChannels, outChannels: outChannels, height: height, width: width,
+            scratchCount: scratch.columns.count)
         let inputKernel = try library.kernel("winograd", inputIsStored ? "winograd_input_stored" : "winograd_input")
         let outputKernel = try library.kernel("winograd", outputIsStored ? "winograd_output_stored" : "winograd_output")
         try Conv3x3.forEachBand(height: (height + 1) / 2, rowsPerBand: tileRowsPerBand) { tileRow0, tileRows in

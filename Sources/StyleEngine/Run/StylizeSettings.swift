@@ -33,8 +33,12 @@ public struct StylizeSettings: Sendable, Codable, Equatable {
     /// Save a numbered intermediate image every N iterations (0: never).
     public var saveEvery = 0
     public var precision = Precision.fp32
-    /// The im2col scratch limit, in floats (bands of rows beyond it).
-    public var scratchLimit = 1 << 24
+    /// The im2col / Winograd scratch limit, in floats (bands of rows beyond it); nil: 16 M
+    /// floats in FP32, 8 M in FP16, whose point is memory (the scratch feeds CLBlast's SGEMM,
+    /// so it stays float: FP16 runs halve its size instead, for a few more bands).
+    public var scratchLimitOverride: Int?
+
+    public var scratchLimit: Int { scratchLimitOverride ?? (precision == .fp32 ? 1 << 24 : 1 << 23) }
 
     public init(contentPath: String, stylePaths: [String], outputPath: String) {
         self.contentPath = contentPath
