@@ -28,8 +28,16 @@ public final class KernelLibrary: @unchecked Sendable {
         "-DREDUCE_LOCAL=\(reduceLocal) -DREDUCE_GROUPS=\(reduceGroups)" + (precision == .fp16 ? " -DSTORAGE_HALF=1" : "")
     }
 
+    /// Kernels already looked up, so the optimization loop neither rebuilds nor re-hashes a
+    /// program's source for each launch.
+    private var kernels: [String: Kernel] = [:]
+
     public func kernel(_ family: String, _ name: String) throws -> Kernel {
-        try gpu.kernel(name, source: KernelSources.programSource(of: family), options: buildOptions)
+        let key = family + "/" + name
+        if let kernel = kernels[key] { return kernel }
+        let kernel = try gpu.kernel(name, source: KernelSources.programSource(of: family), options: buildOptions)
+        kernels[key] = kernel
+        return kernel
     }
 
     public var queue: CommandQueue { gpu.queue }
