@@ -86,7 +86,7 @@ struct Stylize: ParsableCommand {
     @Option(name: .customLong("save-every"), help: "Also save numbered images every N iterations (0: never).")
     var saveEvery: Int = 0
 
-    @Option(help: "fp32, or fp16 to store activations, weights and scratch as half floats.")
+    @Option(help: "fp32, or fp16 to store activations, weights and L-BFGS history as half floats (about 0.6× the memory).")
     var precision: Precision = .fp32
 
     @Option(help: "Write a JSON report of the run here.")
