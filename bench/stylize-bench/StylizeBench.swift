@@ -77,7 +77,7 @@ struct StylizeBench: ParsableCommand {
                 contentPath: samples + "/astronaut.png", stylePaths: [samples + "/ihc.png"], outputPath: "")
             settings.size = size
             settings.iterations = iterations
-            let images = try BenchInputs.prepare(settings: settings)
+            let images = try StyleInputs.load(settings: settings).prepared
             var row = BenchResults.SizeRow(size: size)
             let flops = FLOPModel.perIteration(
                 height: images.content.height, width: images.content.width, settings: settings.loss)

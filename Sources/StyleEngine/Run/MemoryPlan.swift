@@ -2,7 +2,6 @@
 /// large for the device is refused with the size that would fit instead of failing midway.
 public struct MemoryPlan: Sendable {
     public let channels: [Int]  // output channels of each convolution used
-    public let pooling: Pooling
     public let historySize: Int
     public let optimizer: OptimizerKind
     public let precisionBytes: Int  // bytes per stored activation element
@@ -13,7 +12,6 @@ public struct MemoryPlan: Sendable {
             channels += Array(repeating: VGG19Layers.blockChannels[block], count: count)
         }
         self.channels = Array(channels.prefix(convolutionCount))
-        self.pooling = .max
         self.optimizer = optimizer
         self.historySize = historySize
         self.precisionBytes = precision == .fp32 ? 4 : 2
@@ -50,12 +48,16 @@ public struct MemoryPlan: Sendable {
         }
         // im2col (or Winograd input) scratch, and about as much again for Winograd's products.
         let floats = 2 * min(scratch, scratchLimit) + 2 * largest + (vectors + 4) * image
+        // Weights in the storage precision, plus one layer's Winograd-transformed filter
+        // (16 floats per input × output channel pair) built per call.
         var weights = 0
+        var transformed = 0
         inChannels = 3
         for out in channels {
-            weights += 2 * out * inChannels * 9
+            weights += out * inChannels * 9
+            transformed = max(transformed, 16 * out * inChannels)
             inChannels = out
         }
-        return floats * 4 + activations * precisionBytes + historyBytes + weights * 4
+        return (floats + transformed) * 4 + (activations + weights) * precisionBytes + historyBytes
     }
 }

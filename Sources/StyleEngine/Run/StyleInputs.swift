@@ -1,16 +1,17 @@
 import Foundation
 
-/// The run's images, read, checked and resized as the spec says, before the device is touched.
-struct StyleInputs {
+/// The run's images, read, checked and resized as the spec says, before the device is touched
+/// (the CLI and the bench both prepare their inputs here).
+public struct StyleInputs {
     /// The content image at the output size.
-    let content: RGBImage
+    public let content: RGBImage
     /// Each style image at style scale × size on its longest side.
-    let styles: [RGBImage]
+    public let styles: [RGBImage]
     /// The first image of the optimization, preprocessed [3×H×W].
-    let initialImage: [Float]
+    public let initialImage: [Float]
 
     /// The tensors the optimization loop takes.
-    var prepared: PreparedImages {
+    public var prepared: PreparedImages {
         PreparedImages(
             content: .init(pixels: content.preprocessed(), height: content.height, width: content.width),
             styles: styles.map { .init(pixels: $0.preprocessed(), height: $0.height, width: $0.width) },
@@ -19,7 +20,9 @@ struct StyleInputs {
 
     /// Reads and resizes every image; `check(height, width)` sees the output size before any
     /// large allocation (to refuse what will not fit the device).
-    static func load(settings: StylizeSettings, check: (Int, Int) throws -> Void) throws -> StyleInputs {
+    public static func load(settings: StylizeSettings, check: (Int, Int) throws -> Void = { _, _ in }) throws
+        -> StyleInputs
+    {
         let original = try ImageFile.read(path: settings.contentPath)
         let (width, height) = fittedSize(width: original.width, height: original.height, longestSide: settings.size)
         let minimum = minimumSide(for: settings.loss.layers)
