@@ -1,21 +1,15 @@
 // Bias and ReLU. Activations are K×P (P = H·W positions), row-major, stored as storage_t
 // (storage.cl); gradients are float.
 
-// Forward, fused with the convolution's bias: y[k][p] = max(x[k][p] + bias[k], 0), in place.
-__kernel void bias_relu_forward(const int channels, const int positions,
-                                __global const float* bias, __global float* values) {
-    const int p = get_global_id(0), k = get_global_id(1);
-    if (p >= positions || k >= channels) return;
-    const int i = k * positions + p;
-    values[i] = fmax(values[i] + bias[k], 0.0f);
-}
-
-// The bias alone, for a convolution whose pre-activation output a loss reads.
-__kernel void bias_forward(const int channels, const int positions,
-                           __global const float* bias, __global float* values) {
-    const int p = get_global_id(0), k = get_global_id(1);
-    if (p >= positions || k >= channels) return;
-    values[k * positions + p] += bias[k];
+// A convolution's bias, and ReLU when asked, in place on rows × cols of a float matrix at
+// `offset` with leading dimension ld (one GEMM product; the packed GEMM fuses this instead).
+__kernel void bias_relu_region(const int rows, const int cols, const int offset, const int ld, const int relu,
+                               __global const float* bias, __global float* values) {
+    const int col = get_global_id(0), row = get_global_id(1);
+    if (col >= cols || row >= rows) return;
+    const int i = offset + row * ld + col;
+    const float value = values[i] + bias[row];
+    values[i] = relu ? fmax(value, 0.0f) : value;
 }
 
 // Half storage: a float GEMM band (K × bandPositions, columns [offset, offset + bandPositions)

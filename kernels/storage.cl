@@ -6,10 +6,14 @@
 #define storage_t half
 #define LOAD(pointer, index) vload_half((index), (pointer))
 #define STORE(value, pointer, index) vstore_half((value), (index), (pointer))
+#define LOAD16(pointer, index) vload_half16(0, (pointer) + (index))
+#define STORE16(value, pointer, index) vstore_half16((value), 0, (pointer) + (index))
 #else
 #define storage_t float
 #define LOAD(pointer, index) ((pointer)[index])
 #define STORE(value, pointer, index) ((pointer)[index] = (value))
+#define LOAD16(pointer, index) vload16(0, (pointer) + (index))
+#define STORE16(value, pointer, index) vstore16((value), 0, (pointer) + (index))
 #endif
 
 // dst[i] = src[i] converted to storage (round to nearest even for half).

@@ -4,17 +4,19 @@
 //
 //   U[ξ][k][c] = (G g_kc Gᵀ)[ξ]            weights, transformed per call into float
 //   V[ξ][c][t] = (Bᵀ d_ct B)[ξ]            4×4 input patch of tile t, transformed
-//   M[ξ]       = U[ξ] · V[ξ]               16 GEMMs (CLBlast, strided batched)
+//   M[ξ]       = U[ξ] · V[ξ]               16 GEMMs (ConvGEMM: batched, U packed in panels)
 //   y_kt       = Aᵀ M[·][k][t] A            2×2 outputs of tile t
 //
 // with Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1], G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],
 // Aᵀ = [1 1 1 0; 0 1 −1 −1]. Tiles are numbered row-major over ⌈H/2⌉ × ⌈W/2⌉ and processed
-// in bands of tile rows [tileRow0, tileRow0 + tileRows), t counting within the band.
+// in bands of tile rows [tileRow0, tileRow0 + tileRows), t counting within the band; rows of
+// V are ldv ≥ tiles apart (padded for the packed GEMM).
 
 // U from stored weights W [K][C][3][3]. With `flip`, the weights of the backward-to-input
 // convolution instead: W'[c][k][a][b] = W[k][c][2−a][2−b], so U has shape [16][C][K].
-__kernel void winograd_weights(const int outChannels, const int inChannels, const int flip,
-                               __global const storage_t* weights, __global float* U) {
+// Each U[ξ] is in panels of `panel` rows (gemm.cl's A layout), `uStride` floats apart.
+__kernel void winograd_weights(const int outChannels, const int inChannels, const int flip, const int panel,
+                               const int uStride, __global const storage_t* weights, __global float* U) {
     const int c = get_global_id(0), k = get_global_id(1);
     if (c >= inChannels || k >= outChannels) return;
     float g[3][3];
@@ -30,18 +32,19 @@ __kernel void winograd_weights(const int outChannels, const int inChannels, cons
         t[3][b] = g[2][b];
     }
     // Rows of U are the filter's output channels: k normally, c when flipped.
-    const int rows = flip ? inChannels : outChannels, cols = flip ? outChannels : inChannels;
+    const int cols = flip ? outChannels : inChannels;
     const int row = flip ? c : k, col = flip ? k : c;
+    const int offset = ((row / panel) * cols + col) * panel + row % panel;
     for (int i = 0; i < 4; ++i) {
         const float u[4] = {t[i][0], 0.5f * (t[i][0] + t[i][1] + t[i][2]), 0.5f * (t[i][0] - t[i][1] + t[i][2]), t[i][2]};
-        for (int j = 0; j < 4; ++j) U[((i * 4 + j) * rows + row) * cols + col] = u[j];
+        for (int j = 0; j < 4; ++j) U[(i * 4 + j) * uStride + offset] = u[j];
     }
 }
 
 // V for a band of tile rows, from a C×H×W input (float gradients, or stored activations).
 #define WINOGRAD_INPUT(NAME, INPUT_T, READ)                                                         \
 __kernel void NAME(const int channels, const int height, const int width, const int tileRow0,      \
-                   const int tileRows, __global const INPUT_T* input, __global float* V) {         \
+                   const int tileRows, const int ldv, __global const INPUT_T* input, __global float* V) {\
     const int tilesX = (width + 1) / 2;                                                            \
     const int tx = get_global_id(0), ty = get_global_id(1), c = get_global_id(2);                  \
     if (tx >= tilesX || ty >= tileRows || c >= channels) return;                                   \
@@ -60,10 +63,10 @@ __kernel void NAME(const int channels, const int height, const int width, const 
         t[2][j] = d[2][j] - d[1][j];                                                               \
         t[3][j] = d[1][j] - d[3][j];                                                               \
     }                                                                                              \
-    const int tiles = tileRows * tilesX, t0 = ty * tilesX + tx;                                    \
+    const int t0 = ty * tilesX + tx;                                                               \
     for (int i = 0; i < 4; ++i) {                                                                  \
         const float v[4] = {t[i][0] - t[i][2], t[i][1] + t[i][2], t[i][2] - t[i][1], t[i][1] - t[i][3]}; \
-        for (int j = 0; j < 4; ++j) V[((i * 4 + j) * channels + c) * tiles + t0] = v[j];           \
+        for (int j = 0; j < 4; ++j) V[((i * 4 + j) * channels + c) * ldv + t0] = v[j];             \
     }                                                                                              \
 }
 #define WINOGRAD_READ_FLOAT(pointer, index) ((pointer)[index])

@@ -10,7 +10,7 @@ public enum KernelSources {
 
     /// Families whose source uses helpers of another family, built after it.
     static let prerequisites: [String: [String]] = [
-        "conv3x3": ["storage"], "winograd": ["storage"], "relu": ["storage"], "pool": ["storage"], "reduce": ["storage"],
+        "conv3x3": ["storage"], "winograd": ["storage"], "gemm": ["storage"], "conv_direct": ["storage"], "gram": ["storage"], "relu": ["storage"], "pool": ["storage"], "reduce": ["storage"],
         "losses": ["reduce"], "optimizer": ["storage"],
     ]
 

@@ -48,18 +48,24 @@ final class HalfStorageTests: XCTestCase {
         XCTAssertGreaterThan(dot / (norms[0] * norms[1]), 0.95)
     }
 
+    /// im2col and Winograd convolutions in bands of rows (the direct one needs no scratch).
     func testBandedConvolutionMatchesUnbanded() throws {
-        let library = try EngineTestDevice.library()
-        let network = try TinyVGG(seed: 23).network(library: library, count: 2)
+        let gpu = try EngineTestDevice.library().gpu
         var random = TestRandom(seed: 24)
-        let image = try library.gpu.buffer(random.array(3 * 13 * 11, scale: 50))
-        var results: [[Float]] = []
-        for limit in [1 << 20, 4 * 9 * 11] {  // whole image at once; one row per band
-            let pass = try NetworkPass(
-                network: network, height: 13, width: 11, layers: ["relu1_2"], scratchLimit: limit, backward: false)
-            try pass.forward(image: image)
-            results.append(try pass.activation("relu1_2").buffer.downloadFloats(library: library))
+        let pixels = random.array(3 * 13 * 11, scale: 50)
+        for algorithm in [ConvolutionAlgorithm.im2col, .winograd] {
+            let library = KernelLibrary(gpu: gpu, convolution: algorithm)
+            let network = try TinyVGG(seed: 23).network(library: library, count: 2)
+            let image = try library.gpu.buffer(pixels)
+            var results: [[Float]] = []
+            // The whole image at once; the least scratch a layer accepts (bands of a few rows).
+            for limit in [1 << 20, Conv3x3.minimumScratch(channels: 4, width: 11, library: library)] {
+                let pass = try NetworkPass(
+                    network: network, height: 13, width: 11, layers: ["relu1_2"], scratchLimit: limit, backward: false)
+                try pass.forward(image: image)
+                results.append(try pass.activation("relu1_2").buffer.downloadFloats(library: library))
+            }
+            assertClose(results[1], results[0], relative: 1e-5, "\(algorithm)")
         }
-        assertClose(results[1], results[0], relative: 1e-5)
     }
 }

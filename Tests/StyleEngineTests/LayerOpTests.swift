@@ -28,76 +28,94 @@ final class LayerOpTests: XCTestCase {
         }
     }
 
+    /// The direct convolution, and im2col + GEMM with each GEMM backend in bands of two rows,
+    /// against the reference and the finite differences; with half storage too (the filter is
+    /// then packed per call). 37 columns: two full 16-wide tiles and a partial one; 13 output
+    /// channels: a full panel of 12 and a partial one.
     func testConvolutionForwardAndBackward() throws {
-        let (c, k, h, w) = (3, 5, 7, 6)
+        let (c, k, h, w) = (3, 13, 5, 37)
         let input = random.array(c * h * w), weights = random.array(k * c * 9), bias = random.array(k)
-        let layer = try DeviceConvLayer(library: library, inChannels: c, outChannels: k, weights: weights, bias: bias)
-        let output = StoredBuffer.float(try library.gpu.buffer(Float.self, count: k * h * w))
-        let columns = try library.gpu.buffer(Float.self, count: 2 * c * 9 * w)  // two rows per band
-        let scratch = ConvScratch(columns: columns, weights: nil, outputBand: nil)
-        try Conv3x3.forward(
-            library: library, layer: layer, input: .float(try upload(input)), height: h, width: w, output: output,
-            scratch: scratch, relu: false)
         let forward = { (x: [Double]) in
             ReferenceLayers.conv3x3Forward(x, channels: c, height: h, width: w, weights: self.doubles(weights), bias: self.doubles(bias))
         }
-        assertClose(try download(output), floats(forward(doubles(input))), relative: 1e-4)
-
         let gradOutput = random.array(k * h * w)
-        let gradInput = try library.gpu.buffer(Float.self, count: c * h * w)
-        let backwardScratch = ConvScratch(
-            columns: try library.gpu.buffer(Float.self, count: k * 9 * w), weights: nil, outputBand: nil)
-        try Conv3x3.backwardInput(
-            library: library, layer: layer, gradOutput: try upload(gradOutput), height: h, width: w, gradInput: gradInput,
-            scratch: backwardScratch)
         let numeric = numericGradient(doubles(input), seed: doubles(gradOutput), forward)
-        assertClose(try download(gradInput), floats(numeric), relative: 1e-4)
         let reference = ReferenceLayers.conv3x3BackwardInput(
             doubles(gradOutput), channels: c, height: h, width: w, weights: doubles(weights), outChannels: k)
         assertClose(floats(reference), floats(numeric), relative: 1e-6)
+
+        let variants: [(ConvolutionAlgorithm, GEMMBackend)] = [(.direct, .packed), (.im2col, .packed), (.im2col, .clblast)]
+        for (algorithm, backend) in variants {
+            for precision in Precision.allCases {
+                let library = KernelLibrary(
+                    gpu: self.library.gpu, precision: precision, convolution: algorithm, gemm: backend)
+                let label = "\(algorithm) \(backend) \(precision)"
+                let tolerance: Float = precision == .fp32 ? 1e-4 : 3e-3
+                let layer = try DeviceConvLayer(library: library, inChannels: c, outChannels: k, weights: weights, bias: bias)
+                let twoRows = max(c, k) * 9 * ConvGEMM.paddedColumns(2 * w, library: library)
+                let scratch = ConvScratch(
+                    columns: try library.gpu.buffer(Float.self, count: twoRows),
+                    weights: try library.gpu.buffer(Float.self, count: 2 * (k + 12) * (c + 12) * 9),
+                    outputBand: try library.gpu.buffer(Float.self, count: k * h * w))
+                let output = try StoredBuffer.allocate(library: library, count: k * h * w)
+                try Conv3x3.forward(
+                    library: library, layer: layer, input: try StoredBuffer.storing(try upload(input), library: library),
+                    height: h, width: w, output: output, scratch: scratch, relu: false)
+                assertClose(try output.downloadFloats(library: library), floats(forward(doubles(input))), relative: tolerance, label)
+
+                let gradInput = try library.gpu.buffer(Float.self, count: c * h * w)
+                try Conv3x3.backwardInput(
+                    library: library, layer: layer, gradOutput: try upload(gradOutput), height: h, width: w,
+                    gradInput: gradInput, scratch: scratch)
+                assertClose(try download(gradInput), floats(numeric), relative: tolerance, label + " backward")
+            }
+        }
     }
 
-    /// Winograd F(2×2, 3×3), forward and backward, on odd sizes (partial edge tiles) and in
-    /// bands of one tile row, against the reference and the finite differences.
+    /// Winograd F(2×2, 3×3), forward and backward, with each GEMM backend, on odd sizes
+    /// (partial edge tiles) and in several bands (one tile row each for CLBlast; for the
+    /// packed GEMM, whose rows are padded to 48 tiles, 9 tile rows), against the reference.
     func testWinogradConvolutionMatchesReference() throws {
-        let (c, k, h, w) = (16, 20, 7, 9)
+        let (c, k, h, w) = (16, 20, 19, 9)
         let input = random.array(c * h * w), weights = random.array(k * c * 9, scale: 0.3), bias = random.array(k)
-        let winograd = KernelLibrary(gpu: library.gpu, convolution: .winograd)
-        let layer = try DeviceConvLayer(library: winograd, inChannels: c, outChannels: k, weights: weights, bias: bias)
-        let tilesX = (w + 1) / 2
-        let scratch = ConvScratch(
-            columns: try library.gpu.buffer(Float.self, count: 16 * max(c, k) * tilesX),  // one tile row per band
-            weights: try library.gpu.buffer(Float.self, count: 16 * c * k), outputBand: nil,
-            products: try library.gpu.buffer(Float.self, count: 16 * max(c, k) * tilesX))
-        let output = StoredBuffer.float(try library.gpu.buffer(Float.self, count: k * h * w))
-        try Conv3x3.forward(
-            library: winograd, layer: layer, input: .float(try upload(input)), height: h, width: w, output: output,
-            scratch: scratch, relu: false)
-        let forward = { (x: [Double]) in
-            ReferenceLayers.conv3x3Forward(x, channels: c, height: h, width: w, weights: self.doubles(weights), bias: self.doubles(bias))
-        }
-        assertClose(try download(output), floats(forward(doubles(input))), relative: 1e-5)
-
+        let forward = ReferenceLayers.conv3x3Forward(
+            doubles(input), channels: c, height: h, width: w, weights: doubles(weights), bias: doubles(bias))
         let gradOutput = random.array(k * h * w)
-        let gradInput = try library.gpu.buffer(Float.self, count: c * h * w)
-        try Conv3x3.backwardInput(
-            library: winograd, layer: layer, gradOutput: try upload(gradOutput), height: h, width: w,
-            gradInput: gradInput, scratch: scratch)
-        let numeric = numericGradient(doubles(input), seed: doubles(gradOutput), forward)
-        assertClose(try download(gradInput), floats(numeric), relative: 1e-4)
+        let backward = ReferenceLayers.conv3x3BackwardInput(
+            doubles(gradOutput), channels: c, height: h, width: w, weights: doubles(weights), outChannels: k)
+        for backend in GEMMBackend.allCases {
+            let winograd = KernelLibrary(gpu: library.gpu, convolution: .winograd, gemm: backend)
+            let layer = try DeviceConvLayer(library: winograd, inChannels: c, outChannels: k, weights: weights, bias: bias)
+            let bandColumns = ConvGEMM.paddedColumns((w + 1) / 2, library: winograd)
+            let scratch = ConvScratch(
+                columns: try library.gpu.buffer(Float.self, count: 16 * max(c, k) * bandColumns),
+                weights: try library.gpu.buffer(Float.self, count: 16 * (c + 4) * (k + 4)), outputBand: nil,
+                products: try library.gpu.buffer(Float.self, count: 16 * max(c, k) * bandColumns))
+            let output = StoredBuffer.float(try library.gpu.buffer(Float.self, count: k * h * w))
+            try Conv3x3.forward(
+                library: winograd, layer: layer, input: .float(try upload(input)), height: h, width: w, output: output,
+                scratch: scratch, relu: false)
+            assertClose(try download(output), floats(forward), relative: 1e-5, "\(backend)")
 
-        // With half storage: activations and weights rounded to half, arithmetic in float.
-        let half = KernelLibrary(gpu: library.gpu, precision: .fp16, convolution: .winograd)
-        let halfLayer = try DeviceConvLayer(library: half, inChannels: c, outChannels: k, weights: weights, bias: bias)
-        let halfOutput = try StoredBuffer.allocate(library: half, count: k * h * w)
-        try Conv3x3.forward(
-            library: half, layer: halfLayer, input: try StoredBuffer.storing(try upload(input), library: half), height: h,
-            width: w, output: halfOutput, scratch: scratch, relu: false)
-        assertClose(try download(halfOutput), floats(forward(doubles(input))), relative: 3e-3, "fp16")
-        try Conv3x3.backwardInput(
-            library: half, layer: halfLayer, gradOutput: try upload(gradOutput), height: h, width: w,
-            gradInput: gradInput, scratch: scratch)
-        assertClose(try download(gradInput), floats(numeric), relative: 3e-3, "fp16 backward")
+            let gradInput = try library.gpu.buffer(Float.self, count: c * h * w)
+            try Conv3x3.backwardInput(
+                library: winograd, layer: layer, gradOutput: try upload(gradOutput), height: h, width: w,
+                gradInput: gradInput, scratch: scratch)
+            assertClose(try download(gradInput), floats(backward), relative: 1e-5, "\(backend) backward")
+
+            // With half storage: activations and weights rounded to half, arithmetic in float.
+            let half = KernelLibrary(gpu: library.gpu, precision: .fp16, convolution: .winograd, gemm: backend)
+            let halfLayer = try DeviceConvLayer(library: half, inChannels: c, outChannels: k, weights: weights, bias: bias)
+            let halfOutput = try StoredBuffer.allocate(library: half, count: k * h * w)
+            try Conv3x3.forward(
+                library: half, layer: halfLayer, input: try StoredBuffer.storing(try upload(input), library: half), height: h,
+                width: w, output: halfOutput, scratch: scratch, relu: false)
+            assertClose(try download(halfOutput), floats(forward), relative: 3e-3, "\(backend) fp16")
+            try Conv3x3.backwardInput(
+                library: half, layer: halfLayer, gradOutput: try upload(gradOutput), height: h, width: w,
+                gradInput: gradInput, scratch: scratch)
+            assertClose(try download(gradInput), floats(backward), relative: 3e-3, "\(backend) fp16 backward")
+        }
     }
 
     func testBiasReLUAndReLUBackward() throws {
@@ -107,7 +125,9 @@ final class LayerOpTests: XCTestCase {
             library: library, inChannels: 1, outChannels: k, weights: [Float](repeating: 0, count: k * 9), bias: bias)
         // A zero filter leaves bias + ReLU: output = max(bias, 0) everywhere.
         let output = StoredBuffer.float(try library.gpu.buffer(Float.self, count: k * h * w))
-        let scratch = ConvScratch(columns: try library.gpu.buffer(Float.self, count: 9 * h * w), weights: nil, outputBand: nil)
+        let scratch = ConvScratch(
+            columns: try library.gpu.buffer(Float.self, count: 9 * ConvGEMM.paddedColumns(h * w, library: library)),
+            weights: nil, outputBand: nil)
         try Conv3x3.forward(
             library: library, layer: layer, input: .float(try upload(random.array(h * w))), height: h, width: w,
             output: output, scratch: scratch, relu: true)
@@ -156,25 +176,49 @@ final class LayerOpTests: XCTestCase {
         XCTAssertEqual(try download(gradInput), [3, 0, 0, 0])
     }
 
+    /// Both Gram paths (CLBlast's GEMM; kernels/gram.cl on CPUs), float and half features:
+    /// positions not a multiple of 16, channels not of 4; and a forward long enough for the
+    /// CPU path to sum three chunks of positions.
     func testGramForwardAndBackward() throws {
-        let (c, p) = (5, 23)
+        let (c, p) = (5, 523)
         let features = random.array(c * p)
-        let gram = try library.gpu.buffer(Float.self, count: c * c)
-        let scratch = try library.gpu.buffer(Float.self, count: c * 4)
-        try Gram.forward(library: library, features: .float(try upload(features)), channels: c, positions: p, gram: gram, scratch: scratch)
         let forward = { (x: [Double]) in ReferenceLayers.gram(x, channels: c) }
-        assertClose(try download(gram), floats(forward(doubles(features))), relative: 1e-5)
-
         // dG symmetric, as the style loss produces it.
         var gradGram = random.array(c * c)
         for i in 0..<c { for j in 0..<i { gradGram[i * c + j] = gradGram[j * c + i] } }
         let start = random.array(c * p)
-        let gradFeatures = try upload(start)
-        try Gram.backward(
-            library: library, gradGram: try upload(gradGram), features: .float(try upload(features)), channels: c,
-            positions: p, gradFeatures: gradFeatures, scratch: scratch)
         let numeric = numericGradient(doubles(features), seed: doubles(gradGram), forward)
-        assertClose(try download(gradFeatures), zip(start, floats(numeric)).map(+), relative: 1e-4, "accumulates")
+        for backend in GEMMBackend.allCases {
+            for precision in Precision.allCases {
+                let library = KernelLibrary(gpu: self.library.gpu, precision: precision, gemm: backend)
+                let label = "\(backend) \(precision)"
+                let tolerance: Float = precision == .fp32 ? 1e-5 : 2e-3
+                let stored = try StoredBuffer.storing(try upload(features), library: library)
+                let gram = try library.gpu.buffer(Float.self, count: c * c)
+                let scratch = try library.gpu.buffer(Float.self, count: 2 * c * c)
+                try Gram.forward(library: library, features: stored, channels: c, positions: p, gram: gram, scratch: scratch)
+                assertClose(try download(gram), floats(forward(doubles(features))), relative: tolerance, label)
+
+                let gradFeatures = try upload(start)
+                try Gram.backward(
+                    library: library, gradGram: try upload(gradGram), features: stored, channels: c,
+                    positions: p, gradFeatures: gradFeatures, scratch: scratch)
+                assertClose(
+                    try download(gradFeatures), zip(start, floats(numeric)).map(+), relative: 10 * tolerance,
+                    label + " accumulates")
+
+                let (longC, longP) = (6, 50_000)
+                let long = random.array(longC * longP)
+                let longGram = try library.gpu.buffer(Float.self, count: longC * longC)
+                try Gram.forward(
+                    library: library, features: try StoredBuffer.storing(try upload(long), library: library),
+                    channels: longC, positions: longP, gram: longGram,
+                    scratch: try library.gpu.buffer(Float.self, count: 3 * longC * longC))
+                assertClose(
+                    try download(longGram), floats(ReferenceLayers.gram(doubles(long), channels: longC)),
+                    relative: tolerance, label + " chunks")
+            }
+        }
     }
 
     func testLossTermsAndTheirGradients() throws {

@@ -1,5 +1,6 @@
 import CLRuntime
 
+
 /// The device buffers of VGG19 forward and backward passes at one image size, allocated once.
 ///
 /// `forward` keeps every activation the backward pass needs; `backward` walks back from the
@@ -62,7 +63,9 @@ public final class NetworkPass: @unchecked Sendable {
                 let conv = network.convolutions[index]
                 precondition(conv.inChannels == channels, "convolution \(layer.name) expects \(conv.inChannels) channels")
                 channels = conv.outChannels
-                scratchNeeded = max(scratchNeeded, max(conv.inChannels, conv.outChannels) * 9 * h * w)
+                if !DirectConv.applies(library) {
+                    scratchNeeded = max(scratchNeeded, max(conv.inChannels, conv.outChannels) * 9 * h * w)
+                }
                 let buffer = try StoredBuffer.allocate(library: library, count: channels * h * w)
                 outputs.append(Activation(buffer: buffer, channels: channels, height: h, width: w))
                 fusedReLU.append(false)
@@ -84,13 +87,21 @@ public final class NetworkPass: @unchecked Sendable {
             guard case .convolution(let index) = VGG19Layers.all[position].kind else { return nil }
             return (network.convolutions[index], built[position].height, built[position].width)
         }
-        let minimum = convolutionPositions.map { conv, _, width in
-            Conv3x3.minimumScratch(channels: max(conv.inChannels, conv.outChannels), width: width)
-        }.max() ?? 1
+        // Direct convolutions need no band scratch; Grams keep their partial sums in it.
+        let minimum =
+            DirectConv.applies(library)
+            ? Self.gramScratch
+            : convolutionPositions.map { conv, _, width in
+                Conv3x3.minimumScratch(channels: max(conv.inChannels, conv.outChannels), width: width, library: library)
+            }.max() ?? 1
         let columns = try gpu.buffer(Float.self, count: max(minimum, min(scratchNeeded, scratchLimit)))
         convScratch = try Self.convScratch(library: library, columns: columns, convolutions: convolutionPositions)
         gradients = backward ? [try gpu.buffer(Float.self, count: largest), try gpu.buffer(Float.self, count: largest)] : []
     }
+
+    /// Floats of scratch kept for Grams (partial sums on CPUs, half features' bands) when the
+    /// convolutions need none: at least 512² (one chunk of the widest layer).
+    static let gramScratch = 1 << 20
 
     /// Weight, band and product scratch for these convolutions (each (layer, height, width)),
     /// both directions, beside the shared `columns`.
@@ -99,18 +110,32 @@ public final class NetworkPass: @unchecked Sendable {
     {
         let gpu = library.gpu
         let winograd = convolutions.filter { Winograd.applies(to: $0.0, library: library) }
+        if DirectConv.applies(library) {
+            let weightCount =
+                library.precision == .fp16 ? convolutions.map { DirectConv.scratchCount($0.0) }.max() ?? 0 : 0
+            return ConvScratch(
+                columns: columns, weights: weightCount > 0 ? try gpu.buffer(Float.self, count: weightCount) : nil,
+                outputBand: nil)
+        }
         let halfIm2col = library.precision == .fp16 ? convolutions.filter { !Winograd.applies(to: $0.0, library: library) } : []
         let weightCount = max(
-            halfIm2col.map { $0.0.outChannels * $0.0.inChannels * 9 }.max() ?? 0,
-            winograd.map { 16 * $0.0.outChannels * $0.0.inChannels }.max() ?? 0)
+            halfIm2col.map { Conv3x3.packedWeightCount($0.0, library: library) }.max() ?? 0,
+            winograd.flatMap { conv, _, _ in
+                [(conv.outChannels, conv.inChannels), (conv.inChannels, conv.outChannels)].map {
+                    Winograd.transformedWeightCount(rows: $0.0, cols: $0.1, library: library)
+                }
+            }.max() ?? 0)
         let bandCount = halfIm2col.map { conv, height, width in
             conv.outChannels * width
-                * Conv3x3.bandRows(channels: conv.inChannels, height: height, width: width, scratchCount: columns.count)
+                * Conv3x3.bandRows(
+                    channels: conv.inChannels, height: height, width: width, scratchCount: columns.count,
+                    library: library)
         }.max() ?? 0
         let productCount = winograd.flatMap { conv, height, width in
             [(conv.inChannels, conv.outChannels), (conv.outChannels, conv.inChannels)].map {
                 Winograd.productCount(
-                    inChannels: $0.0, outChannels: $0.1, height: height, width: width, scratchCount: columns.count)
+                    inChannels: $0.0, outChannels: $0.1, height: height, width: width, scratchCount: columns.count,
+                    library: library)
             }
         }.max() ?? 0
         return ConvScratch(

@@ -6,10 +6,14 @@ public final class DeviceConvLayer: @unchecked Sendable {
     public let outChannels: Int
     /// K × C·9, row-major (PyTorch's K×C×3×3), in the run's storage precision.
     public let weights: StoredBuffer
-    /// C × K·9: the transposed, flipped filter of the backward-to-input convolution, kept for
-    /// FP32 im2col layers. FP16 runs derive it from `weights` when needed (halving weight
-    /// memory), and Winograd layers transform the flipped filter on the fly.
-    public let flippedWeights: Buffer<Float>?
+    /// FP32 direct and im2col layers keep their operands packed: for im2col, for the library's
+    /// GEMM (ConvGEMM), the filter K × C·9 (absent where `weights` already is that, one row per
+    /// panel) and the transposed, flipped filter C × K·9 of the backward-to-input convolution;
+    /// for direct convolutions, the same two filters in DirectConv's panels. FP16 runs
+    /// pack them into scratch when needed (halving weight memory), and Winograd layers
+    /// transform the filter on the fly.
+    public let forwardPanels: Buffer<Float>?
+    public let backwardPanels: Buffer<Float>?
     public let bias: Buffer<Float>
 
     /// A layer from float weights on the device (stored as the library's precision asks).
@@ -22,12 +26,39 @@ public final class DeviceConvLayer: @unchecked Sendable {
         self.bias = bias
         self.weights = try StoredBuffer.storing(weights, library: library)
         let winograd = Winograd.applies(inChannels: inChannels, outChannels: outChannels, library: library)
-        if library.precision == .fp32 && !winograd {
-            let flipped = try library.gpu.buffer(Float.self, count: weights.count)
-            try Conv3x3.flipTranspose(library: library, layer: self.weights, outChannels: outChannels, inChannels: inChannels, into: flipped)
-            flippedWeights = flipped
+        if DirectConv.applies(library) {
+            if library.precision == .fp32 {
+                let forward = try library.gpu.buffer(
+                    Float.self, count: DirectConv.packedCount(rows: outChannels, cols: inChannels))
+                let backward = try library.gpu.buffer(
+                    Float.self, count: DirectConv.packedCount(rows: inChannels, cols: outChannels))
+                for (panels, flip) in [(forward, false), (backward, true)] {
+                    try DirectConv.pack(
+                        library: library, weights: self.weights, outChannels: outChannels, inChannels: inChannels,
+                        flip: flip, into: panels)
+                }
+                (forwardPanels, backwardPanels) = (forward, backward)
+            } else {
+                (forwardPanels, backwardPanels) = (nil, nil)
+            }
+        } else if library.precision == .fp32 && !winograd {
+            let backward = try library.gpu.buffer(
+                Float.self, count: ConvGEMM.paddedRows(inChannels, library: library) * outChannels * 9)
+            try Conv3x3.packFlipped(
+                library: library, layer: self.weights, outChannels: outChannels, inChannels: inChannels, into: backward)
+            backwardPanels = backward
+            if ConvGEMM.panelRows(library) > 1 {
+                let forward = try library.gpu.buffer(
+                    Float.self, count: ConvGEMM.paddedRows(outChannels, library: library) * inChannels * 9)
+                try ConvGEMM.pack(
+                    library: library, rows: outChannels, cols: inChannels * 9, source: self.weights, into: forward)
+                forwardPanels = forward
+            } else {
+                forwardPanels = nil
+            }
         } else {
-            flippedWeights = nil
+            forwardPanels = nil
+            backwardPanels = nil
         }
     }
 
@@ -61,19 +92,40 @@ public struct ConvScratch {
 /// 3×3 convolution as im2col + GEMM, processed in bands of rows so that the im2col
 /// scratch never exceeds `scratch.columns.count` floats, whatever the image size.
 public enum Conv3x3 {
-    /// Rows per band such that C·9 × rows·W floats fit in `scratchCount`.
-    static func bandRows(channels: Int, height: Int, width: Int, scratchCount: Int) -> Int {
-        max(1, min(height, scratchCount / (channels * 9 * width)))
+    /// Rows per band such that C·9 × ldb (rows·W padded for the GEMM) fits in `scratchCount`.
+    static func bandRows(channels: Int, height: Int, width: Int, scratchCount: Int, library: KernelLibrary) -> Int {
+        var rows = max(1, min(height, scratchCount / (channels * 9 * width)))
+        while rows > 1 && channels * 9 * ConvGEMM.paddedColumns(rows * width, library: library) > scratchCount {
+            rows -= 1
+        }
+        return rows
     }
 
-    /// Smallest scratch (floats) that lets a layer of `channels` inputs run at width `width`.
-    public static func minimumScratch(channels: Int, width: Int) -> Int { channels * 9 * width }
+    /// Smallest scratch (floats) that lets a layer with at most `channels` channels either way
+    /// run at width `width`: one im2col row, or one Winograd tile row.
+    public static func minimumScratch(channels: Int, width: Int, library: KernelLibrary) -> Int {
+        max(
+            channels * 9 * ConvGEMM.paddedColumns(width, library: library),
+            16 * channels * ConvGEMM.paddedColumns((width + 1) / 2, library: library))
+    }
+
+    /// Floats of the packed weights scratch an FP16 im2col layer needs (either direction).
+    static func packedWeightCount(_ layer: DeviceConvLayer, library: KernelLibrary) -> Int {
+        max(
+            ConvGEMM.paddedRows(layer.outChannels, library: library) * layer.inChannels,
+            ConvGEMM.paddedRows(layer.inChannels, library: library) * layer.outChannels) * 9
+    }
 
     /// output[K×H×W] = conv(input[C×H×W]) + bias, then ReLU when `relu` is set.
     public static func forward(
         library: KernelLibrary, layer: DeviceConvLayer, input: StoredBuffer, height: Int, width: Int,
         output: StoredBuffer, scratch: ConvScratch, relu: Bool
     ) throws {
+        if DirectConv.applies(library) {
+            return try DirectConv.forward(
+                library: library, layer: layer, input: input, height: height, width: width, output: output,
+                scratch: scratch, relu: relu)
+        }
         if Winograd.applies(to: layer, library: library) {
             let inputIsStored = if case .half = input { true } else { false }
             let outputIsStored = if case .half = output { true } else { false }
@@ -83,39 +135,43 @@ public enum Conv3x3 {
         }
         let positions = height * width
         let rowsPerBand = bandRows(
-            channels: layer.inChannels, height: height, width: width, scratchCount: scratch.columns.count)
+            channels: layer.inChannels, height: height, width: width, scratchCount: scratch.columns.count,
+            library: library)
         let filter: Buffer<Float>
-        switch layer.weights {
-        case .float(let weights): filter = weights
-        case .half:
+        if let panels = layer.forwardPanels {
+            filter = panels
+        } else if case .float(let weights) = layer.weights, ConvGEMM.panelRows(library) == 1 {
+            filter = weights
+        } else {
             filter = scratch.weights!
-            try layer.weights.copyAsFloats(to: filter, count: layer.weights.count, library: library)
+            try ConvGEMM.pack(
+                library: library, rows: layer.outChannels, cols: layer.inChannels * 9, source: layer.weights,
+                into: filter)
         }
         let isFloat = if case .float = input { true } else { false }
         let im2col = try library.kernel("conv3x3", isFloat ? "im2col_3x3" : "im2col_3x3_stored")
         try forEachBand(height: height, rowsPerBand: rowsPerBand) { row0, rows in
             let bandPositions = rows * width
+            let ldb = ConvGEMM.paddedColumns(bandPositions, library: library)
+            precondition(layer.inChannels * 9 * ldb <= scratch.columns.count, "im2col scratch too small")
             try im2col.enqueue(
                 on: library.queue, global: [width, rows, layer.inChannels * 9],
-                layer.inChannels, height, width, row0, rows, input, scratch.columns)
+                layer.inChannels, height, width, row0, rows, ldb, input, scratch.columns)
             switch output {
             case .float(let out):
-                try GEMM.sgemm(
-                    queue: library.queue, m: layer.outChannels, n: bandPositions, k: layer.inChannels * 9,
-                    a: filter, b: scratch.columns, ldb: bandPositions, c: out, cOffset: row0 * width, ldc: positions)
+                try ConvGEMM.multiply(
+                    library: library, m: layer.outChannels, n: bandPositions, k: layer.inChannels * 9, a: filter,
+                    b: scratch.columns, ldb: ldb, c: out, cOffset: row0 * width, ldc: positions,
+                    epilogue: .init(bias: layer.bias, relu: relu))
             case .half:
                 let band = scratch.outputBand!
-                try GEMM.sgemm(
-                    queue: library.queue, m: layer.outChannels, n: bandPositions, k: layer.inChannels * 9,
-                    a: filter, b: scratch.columns, ldb: bandPositions, c: band, ldc: bandPositions)
+                try ConvGEMM.multiply(
+                    library: library, m: layer.outChannels, n: bandPositions, k: layer.inChannels * 9, a: filter,
+                    b: scratch.columns, ldb: ldb, c: band, ldc: bandPositions)
                 try library.kernel("relu", "bias_activation_store").enqueue(
                     on: library.queue, global: [bandPositions, layer.outChannels], layer.outChannels, positions,
                     row0 * width, bandPositions, relu ? 1 : 0, layer.bias, band, output)
             }
-        }
-        if case .float(let out) = output {
-            try library.kernel("relu", relu ? "bias_relu_forward" : "bias_forward").enqueue(
-                on: library.queue, global: [positions, layer.outChannels], layer.outChannels, positions, layer.bias, out)
         }
     }
 
@@ -124,32 +180,39 @@ public enum Conv3x3 {
         library: KernelLibrary, layer: DeviceConvLayer, gradOutput: Buffer<Float>, height: Int, width: Int,
         gradInput: Buffer<Float>, scratch: ConvScratch
     ) throws {
+        if DirectConv.applies(library) {
+            return try DirectConv.backwardInput(
+                library: library, layer: layer, gradOutput: gradOutput, height: height, width: width,
+                gradInput: gradInput, scratch: scratch)
+        }
         if Winograd.applies(to: layer, library: library) {
             return try Winograd.convolve(
                 library: library, layer: layer, flip: true, input: gradOutput, inputIsStored: false, height: height,
                 width: width, output: gradInput, outputIsStored: false, bias: false, relu: false, scratch: scratch)
         }
         let filter: Buffer<Float>
-        if let flipped = layer.flippedWeights {
-            filter = flipped
+        if let panels = layer.backwardPanels {
+            filter = panels
         } else {
             filter = scratch.weights!
-            try flipTranspose(
+            try packFlipped(
                 library: library, layer: layer.weights, outChannels: layer.outChannels, inChannels: layer.inChannels,
                 into: filter)
         }
         let rowsPerBand = bandRows(
-            channels: layer.outChannels, height: height, width: width, scratchCount: scratch.columns.count)
+            channels: layer.outChannels, height: height, width: width, scratchCount: scratch.columns.count,
+            library: library)
         let im2col = try library.kernel("conv3x3", "im2col_3x3")
         try forEachBand(height: height, rowsPerBand: rowsPerBand) { row0, rows in
             let bandPositions = rows * width
+            let ldb = ConvGEMM.paddedColumns(bandPositions, library: library)
+            precondition(layer.outChannels * 9 * ldb <= scratch.columns.count, "im2col scratch too small")
             try im2col.enqueue(
                 on: library.queue, global: [width, rows, layer.outChannels * 9],
-                layer.outChannels, height, width, row0, rows, gradOutput, scratch.columns)
-            try GEMM.sgemm(
-                queue: library.queue, m: layer.inChannels, n: bandPositions, k: layer.outChannels * 9,
-                a: filter, b: scratch.columns, ldb: bandPositions, c: gradInput, cOffset: row0 * width,
-                ldc: height * width)
+                layer.outChannels, height, width, row0, rows, ldb, gradOutput, scratch.columns)
+            try ConvGEMM.multiply(
+                library: library, m: layer.inChannels, n: bandPositions, k: layer.outChannels * 9, a: filter,
+                b: scratch.columns, ldb: ldb, c: gradInput, cOffset: row0 * width, ldc: height * width)
         }
     }
 
@@ -163,11 +226,12 @@ public enum Conv3x3 {
         }
     }
 
-    /// flipped[C × K·9] from stored weights [K × C·9].
-    static func flipTranspose(
-        library: KernelLibrary, layer weights: StoredBuffer, outChannels: Int, inChannels: Int, into flipped: Buffer<Float>
+    /// The transposed, flipped filter C × K·9 from stored weights K × C·9, packed for the GEMM.
+    static func packFlipped(
+        library: KernelLibrary, layer weights: StoredBuffer, outChannels: Int, inChannels: Int, into packed: Buffer<Float>
     ) throws {
         try library.kernel("conv3x3", "flip_transpose_3x3").enqueue(
-            on: library.queue, global: [outChannels * inChannels * 9], outChannels, inChannels, weights, flipped)
+            on: library.queue, global: [outChannels * inChannels * 9], outChannels, inChannels,
+            ConvGEMM.panelRows(library), weights, packed)
     }
 }

@@ -11,6 +11,11 @@ public enum Gram {
         scratch: Buffer<Float>, scale: Float = 1, accumulate: Bool = false
     ) throws {
         let alpha = scale / Float(channels * positions)
+        if library.gemm == .packed {
+            return try forwardOnCPU(
+                library: library, features: features, channels: channels, positions: positions, gram: gram,
+                scratch: scratch, alpha: alpha, accumulate: accumulate)
+        }
         if case .float(let f) = features {
             try GEMM.sgemm(
                 queue: library.queue, transposeB: .yes, m: channels, n: channels, k: positions, alpha: alpha,
@@ -34,6 +39,12 @@ public enum Gram {
         gradFeatures: Buffer<Float>, scratch: Buffer<Float>
     ) throws {
         let alpha = 2 / Float(channels * positions)
+        if library.gemm == .packed {
+            try library.kernel("gram", "gram_backward").enqueue(
+                on: library.queue, global: [(channels + 3) / 4, (positions + 15) / 16], local: [1, 1], channels,
+                positions, alpha, gradGram, features, gradFeatures)
+            return
+        }
         if case .float(let f) = features {
             try GEMM.sgemm(
                 queue: library.queue, m: channels, n: positions, k: channels, alpha: alpha, a: gradGram, b: f, beta: 1,
@@ -46,6 +57,32 @@ public enum Gram {
                 queue: library.queue, m: channels, n: bandPositions, k: channels, alpha: alpha, a: gradGram,
                 b: scratch, ldb: bandPositions, beta: 1, c: gradFeatures, cOffset: offset, ldc: positions)
         }
+    }
+
+    /// Positions per chunk of the CPU Gram's partial sums: C × chunk floats of F (~512 KiB)
+    /// stay in the cache while every tile of the chunk reads them.
+    /// At most `scratchCount / C²` chunks, whose partial sums must fit in the scratch.
+    static func chunkPositions(channels: Int, positions: Int, scratchCount: Int) -> Int {
+        let byCache = max(256, (1 << 17) / channels)
+        let mostChunks = max(1, scratchCount / (channels * channels))
+        let byScratch = (positions + mostChunks - 1) / mostChunks
+        return (max(byCache, byScratch) + 15) / 16 * 16
+    }
+
+    /// kernels/gram.cl: partial sums per chunk of positions into `scratch`, then their sum.
+    static func forwardOnCPU(
+        library: KernelLibrary, features: StoredBuffer, channels: Int, positions: Int, gram: Buffer<Float>,
+        scratch: Buffer<Float>, alpha: Float, accumulate: Bool
+    ) throws {
+        let chunk = chunkPositions(channels: channels, positions: positions, scratchCount: scratch.count)
+        let chunks = (positions + chunk - 1) / chunk
+        precondition(chunks * channels * channels <= scratch.count, "Gram scratch too small")
+        let tiles = (channels + 3) / 4
+        try library.kernel("gram", "gram_partial").enqueue(
+            on: library.queue, global: [tiles, tiles, chunks], local: [1, 1, 1], channels, positions, chunk, features,
+            scratch)
+        try library.kernel("gram", "gram_finish").enqueue(
+            on: library.queue, global: [channels, channels], channels, chunks, alpha, accumulate ? 1 : 0, scratch, gram)
     }
 
     /// Loads columns of F into `scratch` as float, a band at a time, and calls `body(offset, count)`.

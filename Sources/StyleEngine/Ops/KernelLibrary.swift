@@ -10,22 +10,25 @@ public final class KernelLibrary: @unchecked Sendable {
     public let reduceGroups: Int
     /// How activations and weights are stored (`-DSTORAGE_HALF` for fp16).
     public let precision: Precision
-    /// How 3×3 convolutions with enough channels are computed.
+    /// How 3×3 convolutions are computed (nil: the device's default).
     public let convolution: ConvolutionAlgorithm
+    /// Which GEMM multiplies the convolutions' matrices (nil: the device's default).
+    public let gemm: GEMMBackend
 
     public init(
-        gpu: ComputeDevice, precision: Precision = .fp32, convolution: ConvolutionAlgorithm = .fromEnvironment,
-        reduceLocal: Int = 64, reduceGroups: Int = 64
+        gpu: ComputeDevice, precision: Precision = .fp32, convolution: ConvolutionAlgorithm? = nil,
+        gemm: GEMMBackend? = nil, reduceLocal: Int = 64, reduceGroups: Int = 64
     ) {
         self.gpu = gpu
         self.precision = precision
-        self.convolution = convolution
+        self.convolution = convolution ?? .fromEnvironment(for: gpu.info)
+        self.gemm = gemm ?? .fromEnvironment(for: gpu.info)
         self.reduceLocal = reduceLocal
         self.reduceGroups = reduceGroups
     }
 
     var buildOptions: String {
-        "-DREDUCE_LOCAL=\(reduceLocal) -DREDUCE_GROUPS=\(reduceGroups)" + (precision == .fp16 ? " -DSTORAGE_HALF=1" : "")
+        "-DREDUCE_LOCAL=\(reduceLocal) -DREDUCE_GROUPS=\(reduceGroups) \(ConvGEMM.buildOptions) \(DirectConv.buildOptions)" + (precision == .fp16 ? " -DSTORAGE_HALF=1" : "")
     }
 
     /// Kernels already looked up, so the optimization loop neither rebuilds nor re-hashes a
@@ -47,12 +50,22 @@ public final class KernelLibrary: @unchecked Sendable {
     var reductionLocal: [Int] { [reduceLocal] }
 }
 
-/// im2col + one GEMM, or Winograd F(2×2, 3×3) + 16 GEMMs (2.25× fewer multiplies).
+/// How 3×3 convolutions are computed.
 public enum ConvolutionAlgorithm: String, Sendable, Codable, CaseIterable {
-    case im2col, winograd
+    /// im2col + one GEMM per band of rows.
+    case im2col
+    /// Winograd F(2×2, 3×3) + 16 GEMMs (2.25× fewer multiplies) where both channel counts
+    /// are ≥ 16, im2col below.
+    case winograd
+    /// kernels/conv_direct.cl: register-blocked direct convolution, for CPUs (~2× the others there).
+    case direct
 
-    /// `STYLIZE_GPU_CONV` = im2col or winograd (the default).
-    public static var fromEnvironment: ConvolutionAlgorithm {
-        ProcessInfo.processInfo.environment["STYLIZE_GPU_CONV"].flatMap(Self.init(rawValue:)) ?? .winograd
+    /// `STYLIZE_GPU_CONV` = im2col, winograd or direct; otherwise direct on CPU devices and
+    /// Winograd (on CLBlast's GEMM) elsewhere.
+    public static func fromEnvironment(for info: DeviceInfo) -> ConvolutionAlgorithm {
+        if let name = ProcessInfo.processInfo.environment["STYLIZE_GPU_CONV"], let algorithm = Self(rawValue: name) {
+            return algorithm
+        }
+        return info.type == "CPU" ? .direct : .winograd
     }
 }
