@@ -8,8 +8,9 @@
 // (`pack_direct`), so each step reads MR consecutive floats. A work-item computes MR output
 // channels × 16 consecutive x of one row y in registers: per (c, ky) it loads the row's 16
 // values and its two neighbours, makes the three shifted vectors, and does 3·MR vector FMAs.
-// global = [⌈W/16⌉, H, ⌈K/MR⌉], local = [1, 1, 1]; panels vary slowest, so consecutive
-// work-groups share one panel of weights in the cache.
+// global = [⌈K/MR⌉, ⌈W/16⌉, H], local = [1, 1, 1]: panels vary fastest, so consecutive
+// work-groups read the same input rows from the cache (3–5 % faster than the other order,
+// most where a layer's input outgrows the last-level cache).
 //
 // The backward to the input is the same convolution with the transposed, flipped filter
 // W'[c][k][ky][kx] = W[k][c][2−ky][2−kx] (`pack_direct` with flip).
@@ -27,7 +28,7 @@ __kernel void NAME(const int channels, const int height, const int width, const 
                    __global const INPUT_T* restrict input, __global const float* restrict panels,        \
                    const int useBias, __global const float* restrict bias, const int relu,               \
                    __global OUTPUT_T* restrict output) {                                                 \
-    const int x0 = get_global_id(0) * 16, y = get_global_id(1), panel = get_global_id(2);                \
+    const int panel = get_global_id(0), x0 = get_global_id(1) * 16, y = get_global_id(2);                \
     float16 acc[DIRECT_MR];                                                                              \
     _Pragma("unroll") for (int i = 0; i < DIRECT_MR; ++i) acc[i] = (float16)(0.0f);                      \
     const bool full = x0 + 16 <= width;                                                                  \

@@ -66,19 +66,22 @@ __kernel void gram_finish(const int channels, const int chunks, const float alph
     gram[i * channels + j] = alpha * sum + (accumulate ? gram[i * channels + j] : 0.0f);
 }
 
-// gradFeatures[c][p] += alpha · Σ_j gradGram[c][j] · F[j][p]: a work-item takes 4 channels ×
-// 16 positions; channel blocks vary fastest so neighbours share F's columns in the cache.
-// global = [⌈C/4⌉, ⌈P/16⌉].
+// gradFeatures[c][p] += alpha · Σ_j gradGram[c][j] · F[j][p], for a symmetric gradGram: a
+// work-item takes GRAM_MR channels × 16 positions, reading gradGram[j][c…c+MR) (= column j,
+// contiguous) per j; channel blocks vary fastest so neighbours share F's columns in the cache.
+// global = [⌈C/MR⌉, ⌈P/16⌉].
+#ifndef GRAM_MR
+#define GRAM_MR 16
+#endif
 __kernel void gram_backward(const int channels, const int positions, const float alpha,
                             __global const float* restrict gradGram, __global const storage_t* restrict features,
                             __global float* restrict gradFeatures) {
-    const int block = get_global_id(0), p0 = get_global_id(1) * 16;
+    const int c0 = get_global_id(0) * GRAM_MR, p0 = get_global_id(1) * 16;
     const bool full = p0 + 16 <= positions;
-    int rows[4];
-    for (int r = 0; r < 4; ++r) rows[r] = min(4 * block + r, channels - 1);
-    float16 acc[4];
+    const int lastRow = channels - 1 - c0;  // rows past it read a valid, unused entry
+    float16 acc[GRAM_MR];
     #pragma unroll
-    for (int r = 0; r < 4; ++r) acc[r] = (float16)(0.0f);
+    for (int r = 0; r < GRAM_MR; ++r) acc[r] = (float16)(0.0f);
     for (int j = 0; j < channels; ++j) {
         float16 f;
         if (full) {
@@ -88,11 +91,12 @@ __kernel void gram_backward(const int channels, const int positions, const float
             for (int l = 0; l < 16; ++l) lanes[l] = p0 + l < positions ? LOAD(features, (long)j * positions + p0 + l) : 0.0f;
             f = vload16(0, lanes);
         }
+        const __global float* g = gradGram + j * channels + c0;
         #pragma unroll
-        for (int r = 0; r < 4; ++r) acc[r] = fma((float16)(gradGram[rows[r] * channels + j]), f, acc[r]);
+        for (int r = 0; r < GRAM_MR; ++r) acc[r] = fma((float16)(g[min(r, lastRow)]), f, acc[r]);
     }
-    for (int r = 0; r < 4 && 4 * block + r < channels; ++r) {
-        __global float* out = gradFeatures + (long)(4 * block + r) * positions + p0;
+    for (int r = 0; r < GRAM_MR && c0 + r < channels; ++r) {
+        __global float* out = gradFeatures + (long)(c0 + r) * positions + p0;
         if (full) {
             vstore16(vload16(0, out) + alpha * acc[r], 0, out);
         } else {

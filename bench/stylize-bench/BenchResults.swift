@@ -25,6 +25,7 @@ struct BenchResults: Codable {
     let gemmParameters: String
     let iterations: Int
     var gemm: [GEMMBenchmark.Row] = []
+    var convolutions: [ConvBenchmark.Row] = []
     var sizes: [SizeRow] = []
 
     func printTable(precisions: [String]) {

@@ -40,8 +40,11 @@ struct StylizeBench: ParsableCommand {
     @Flag(name: .customLong("no-peer"), help: "Skip the PyTorch peer.")
     var noPeer = false
 
-    @Flag(name: .customLong("no-gemm"), help: "Skip the GEMM microbenchmark.")
+    @Flag(name: .customLong("no-gemm"), help: "Skip the GEMM and convolution microbenchmarks.")
     var noGEMM = false
+
+    @Flag(help: "Time every layer's forward and backward (finishing the queue after each) and print where the time goes.")
+    var profile = false
 
     @Option(help: "Also write the results as JSON here.")
     var json: String?
@@ -64,6 +67,13 @@ struct StylizeBench: ParsableCommand {
             printTable(
                 header: ["GEMM (forward, 256² input)", "M×N×K", "GFLOP/s"],
                 rows: results.gemm.map { [$0.layer, "\($0.m)×\($0.n)×\($0.k)", String(format: "%.1f", $0.gflops)] })
+            results.convolutions = try ConvBenchmark(gpu: gpu).run()
+            printTable(
+                header: ["conv (forward, 256² input)", "C→K, H×W"] + ConvBenchmark.paths.map { $0.name + " GFLOP/s" },
+                rows: results.convolutions.map { row in
+                    [row.layer, "\(row.inChannels)→\(row.outChannels), \(row.height)×\(row.width)"]
+                        + ConvBenchmark.paths.map { String(format: "%.1f", row.gflops[$0.name] ?? 0) }
+                })
         }
 
         let peer = PeerRunner(
@@ -86,13 +96,17 @@ struct StylizeBench: ParsableCommand {
                 // A fresh device context per run, so that peak memory is this run's alone.
                 let runGPU = try ComputeDevice(device: device)
                 let loop = try OptimizationLoop(gpu: runGPU, weightsURL: weights, settings: settings, images: images)
-                let run = try loop.run()
+                let layerProfile = profile ? LayerProfile(queue: runGPU.queue) : nil
+                loop.profile = layerProfile
+                // The profile leaves out the first two iterations, like the timings.
+                let run = try loop.run(afterUpdate: { if $0 == 2 { layerProfile?.reset() } })
                 let seconds = OptimizationLoop.medianIterationSeconds(run.elapsed, warmup: 2)
                 row.engine[precision.rawValue] = .init(
                     secondsPerIteration: seconds, gflops: flops / seconds / 1e9,
                     peakDeviceBytes: runGPU.context.peakAllocatedBytes, initialLoss: run.losses.first!.total,
                     finalLoss: run.losses.last!.total, losses: run.losses.map(\.total))
                 print(String(format: "%d² %@: %.3f s/iteration, loss %.6g", size, precision.rawValue, seconds, run.losses.last!.total))
+                if let layerProfile { printProfile(layerProfile, evaluations: max(1, iterations - 1)) }
             }
             if usePeer {
                 let result = try peer.run(images: images, settings: settings, iterations: iterations)
@@ -118,5 +132,15 @@ struct StylizeBench: ParsableCommand {
             try encoder.encode(results).write(to: URL(fileURLWithPath: json))
             print("wrote \(json)")
         }
+    }
+
+    /// The profile's steps, slowest first, in milliseconds per iteration.
+    func printProfile(_ profile: LayerProfile, evaluations: Int) {
+        let total = profile.steps.reduce(0) { $0 + $1.seconds }
+        let rows = profile.steps.sorted { $0.seconds > $1.seconds }.map { step in
+            [step.name, String(format: "%.1f", 1000 * step.seconds / Double(evaluations)),
+             String(format: "%.1f", 100 * step.seconds / max(total, 1e-12))]
+        }
+        printTable(header: ["step", "ms/iteration", "%"], rows: rows)
     }
 }

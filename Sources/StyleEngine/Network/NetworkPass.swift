@@ -32,6 +32,8 @@ public final class NetworkPass: @unchecked Sendable {
     /// Float scratch that other ops may use between layers (Gram bands in FP16 runs).
     public var scratch: Buffer<Float> { convScratch.columns }
     private let gradients: [Buffer<Float>]
+    /// When set, every step of `forward` and `backward` is timed into it.
+    public var profile: LayerProfile?
 
     /// - Parameters:
     ///   - layers: names a caller will read; the pass runs up to the deepest.
@@ -158,6 +160,7 @@ public final class NetworkPass: @unchecked Sendable {
         // steps (the first is scaled by 1/‖g‖₁) far below half's resolution.
         var input = StoredBuffer.float(image)
         var inputShape = (channels: 3, height: height, width: width)
+        try profile?.start()
         for position in 0...deepestPosition {
             let layer = VGG19Layers.all[position]
             let output = outputs[position]
@@ -176,6 +179,7 @@ public final class NetworkPass: @unchecked Sendable {
                     library: library, kind: network.pooling, input: input, channels: inputShape.channels,
                     height: inputShape.height, width: inputShape.width, output: output.buffer)
             }
+            try profile?.mark("forward " + layer.name)
             input = output.buffer
             inputShape = (output.channels, output.height, output.width)
         }
@@ -190,10 +194,12 @@ public final class NetworkPass: @unchecked Sendable {
         var current = 0
         let top = outputs[deepestPosition]
         try gradients[current].fill(0, count: top.count, queue: library.queue)
+        try profile?.start()
         for position in stride(from: deepestPosition, through: 0, by: -1) {
             let layer = VGG19Layers.all[position]
             let output = outputs[position]
             try addLossGradients(layer.name, gradients[current])
+            try profile?.mark("losses")
             switch layer.kind {
             case .relu:
                 // The gradient now becomes that of the convolution's output, in the same buffer.
@@ -211,6 +217,7 @@ public final class NetworkPass: @unchecked Sendable {
                     channels: input.channels, height: input.height, width: input.width, gradInput: gradients[1 - current])
                 current = 1 - current
             }
+            try profile?.mark("backward " + layer.name)
         }
     }
 }

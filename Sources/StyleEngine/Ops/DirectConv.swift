@@ -48,7 +48,7 @@ enum DirectConv {
             }
         try library.kernel("conv_direct", name).enqueue(
             on: library.queue,
-            global: [(width + 15) / 16, height, (outChannels + panelRows - 1) / panelRows], local: [1, 1, 1],
+            global: [(outChannels + panelRows - 1) / panelRows, (width + 15) / 16, height], local: [1, 1, 1],
             inChannels, height, width, outChannels, input, panels, bias == nil ? 0 : 1, bias ?? panels, relu ? 1 : 0,
             output)
     }

@@ -28,7 +28,7 @@ public final class KernelLibrary: @unchecked Sendable {
     }
 
     var buildOptions: String {
-        "-DREDUCE_LOCAL=\(reduceLocal) -DREDUCE_GROUPS=\(reduceGroups) \(ConvGEMM.buildOptions) \(DirectConv.buildOptions)" + (precision == .fp16 ? " -DSTORAGE_HALF=1" : "")
+        "-DREDUCE_LOCAL=\(reduceLocal) -DREDUCE_GROUPS=\(reduceGroups) \(ConvGEMM.buildOptions) \(DirectConv.buildOptions) \(Gram.buildOptions)" + (precision == .fp16 ? " -DSTORAGE_HALF=1" : "")
     }
 
     /// Kernels already looked up, so the optimization loop neither rebuilds nor re-hashes a

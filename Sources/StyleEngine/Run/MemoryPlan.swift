@@ -5,8 +5,12 @@ public struct MemoryPlan: Sendable {
     public let historySize: Int
     public let optimizer: OptimizerKind
     public let precisionBytes: Int  // bytes per stored activation element
+    public let convolution: ConvolutionAlgorithm
 
-    public init(convolutionCount: Int, optimizer: OptimizerKind, historySize: Int, precision: Precision) {
+    public init(
+        convolutionCount: Int, optimizer: OptimizerKind, historySize: Int, precision: Precision,
+        convolution: ConvolutionAlgorithm
+    ) {
         var channels: [Int] = []
         for (block, count) in VGG19Layers.convolutionsPerBlock.enumerated() {
             channels += Array(repeating: VGG19Layers.blockChannels[block], count: count)
@@ -15,6 +19,7 @@ public struct MemoryPlan: Sendable {
         self.optimizer = optimizer
         self.historySize = historySize
         self.precisionBytes = precision == .fp32 ? 4 : 2
+        self.convolution = convolution
     }
 
     /// Bytes for an output of height × width, with scratch capped at `scratchLimit` floats.
@@ -46,18 +51,22 @@ public struct MemoryPlan: Sendable {
             historyBytes = 2 * (historySize + 1) * image * precisionBytes
         case .adam: vectors = 2
         }
-        // im2col (or Winograd input) scratch, and about as much again for Winograd's products.
-        let floats = 2 * min(scratch, scratchLimit) + 2 * largest + (vectors + 4) * image
-        // Weights in the storage precision, plus one layer's Winograd-transformed filter
-        // (16 floats per input × output channel pair) built per call.
+        // im2col (or Winograd input) scratch, and about as much again for Winograd's products;
+        // direct convolutions keep only the Grams' scratch.
+        let direct = self.convolution == .direct
+        let convScratch = direct ? NetworkPass.gramScratch : 2 * min(scratch, scratchLimit)
+        let floats = convScratch + 2 * largest + (vectors + 4) * image
+        // Weights in the storage precision, plus one layer's Winograd-transformed or packed
+        // filter built per call; FP32 direct convolutions keep both packed filters instead.
         var weights = 0
         var transformed = 0
         inChannels = 3
         for out in channels {
             weights += out * inChannels * 9
-            transformed = max(transformed, 16 * out * inChannels)
+            transformed = max(transformed, (direct ? 9 : 16) * out * inChannels)
             inChannels = out
         }
-        return (floats + transformed) * 4 + (activations + weights) * precisionBytes + historyBytes
+        let packedFloats = direct && precisionBytes == 4 ? 2 * weights : transformed
+        return (floats + packedFloats) * 4 + (activations + weights) * precisionBytes + historyBytes
     }
 }

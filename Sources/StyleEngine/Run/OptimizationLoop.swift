@@ -51,6 +51,11 @@ public final class OptimizationLoop {
     public let height: Int
     public let width: Int
     let objective: StyleObjective
+    /// Per-layer timing of the objective's passes (nil: off).
+    public var profile: LayerProfile? {
+        get { objective.pass.profile }
+        set { objective.pass.profile = newValue }
+    }
     let optimizer: DeviceOptimizer
     let scalars: DeviceScalars
     /// The image being optimized, [3×H×W] preprocessed.
@@ -116,6 +121,7 @@ public final class OptimizationLoop {
             if shouldStop() { return (losses, elapsed, .interrupted) }
             try lastGood.copy(from: image, queue: gpu.queue)
             try optimizer.update(image: image, gradient: gradient, scalars: values)
+            try profile?.mark("optimizer, loss scalars")
             try afterUpdate(iteration + 1)
         }
         return (losses, elapsed, .completed)

@@ -28,7 +28,10 @@ public final class Stylizer {
             try checkFits(height: height, width: width, convolutionCount: convolutionCount)
         }
         let gpu = try ComputeDevice(device: device)
-        try GEMMTuning.prepare(gpu: gpu, mode: GEMMTuning.modeFromEnvironment(default: .search), log: log)
+        // Only CLBlast needs tuning; CPU devices multiply with the engine's own kernels.
+        if GEMMBackend.fromEnvironment(for: device.info) == .clblast {
+            try GEMMTuning.prepare(gpu: gpu, mode: GEMMTuning.modeFromEnvironment(default: .search), log: log)
+        }
         let loop = try OptimizationLoop(gpu: gpu, weightsURL: weightsURL, settings: settings, images: inputs.prepared)
         let (height, width) = (loop.height, loop.width)
         var report = RunReport(
@@ -78,7 +81,7 @@ public final class Stylizer {
     private func checkFits(height: Int, width: Int, convolutionCount: Int) throws {
         let plan = MemoryPlan(
             convolutionCount: convolutionCount, optimizer: settings.optimizer, historySize: settings.historySize,
-            precision: settings.precision)
+            precision: settings.precision, convolution: .fromEnvironment(for: device.info))
         let available = Int(device.info.globalMemoryBytes)
         let needed = plan.bytes(height: height, width: width, scratchLimit: settings.scratchLimit)
         if needed <= available { return }
