@@ -5,7 +5,9 @@
 //   out[k][y][x] = Σ_c Σ_ky Σ_kx w[k][c][ky][kx] · in[c][y+ky−1][x+kx−1]   (+ bias[k], ReLU)
 //
 // Weights come packed in panels of DIRECT_MR output channels: P[k/MR][c][ky·3+kx][k%MR]
-// (`pack_direct`), so each step reads MR consecutive floats. A work-item computes MR output
+// (`pack_direct`, which stores them in the storage precision; FP16 runs convert a layer's
+// panels to float before its call, since half loads in this loop cost PoCL 4×), so each step
+// reads MR consecutive floats. A work-item computes MR output
 // channels × 16 consecutive x of one row y in registers: per (c, ky) it loads the row's 16
 // values and its two neighbours, makes the three shifted vectors, and does 3·MR vector FMAs.
 // global = [⌈K/MR⌉, ⌈W/16⌉, H], local = [1, 1, 1]: panels vary fastest, so consecutive
@@ -85,12 +87,12 @@ CONV_DIRECT(conv_direct_to_stored, float, READ_FLOAT, READ_FLOAT16, storage_t, S
 // the backward-to-input convolution (C outputs, K inputs). Rows past the last panel's
 // channels are left as they are: their results are never stored.
 __kernel void pack_direct(const int outChannels, const int inChannels, const int flip,
-                          __global const storage_t* weights, __global float* panels) {
+                          __global const storage_t* weights, __global storage_t* panels) {
     const int tap = get_global_id(0), c = get_global_id(1), k = get_global_id(2);
     if (tap >= 9 || c >= inChannels || k >= outChannels) return;
     const float value = LOAD(weights, (k * inChannels + c) * 9 + tap);
     // Forward: output channel k, input channel c. Flipped: output c, input k, tap mirrored.
     const int row = flip ? c : k, col = flip ? k : c, cols = flip ? outChannels : inChannels;
     const int t = flip ? 8 - tap : tap;
-    panels[(((long)(row / DIRECT_MR) * cols + col) * 9 + t) * DIRECT_MR + row % DIRECT_MR] = value;
+    STORE(value, panels, (((long)(row / DIRECT_MR) * cols + col) * 9 + t) * DIRECT_MR + row % DIRECT_MR);
 }

@@ -6,14 +6,16 @@ public final class DeviceConvLayer: @unchecked Sendable {
     public let outChannels: Int
     /// K × C·9, row-major (PyTorch's K×C×3×3), in the run's storage precision.
     public let weights: StoredBuffer
-    /// FP32 direct and im2col layers keep their operands packed: for im2col, for the library's
-    /// GEMM (ConvGEMM), the filter K × C·9 (absent where `weights` already is that, one row per
-    /// panel) and the transposed, flipped filter C × K·9 of the backward-to-input convolution;
-    /// for direct convolutions, the same two filters in DirectConv's panels. FP16 runs
+    /// FP32 im2col layers keep their GEMM operands, packed for the library's GEMM (ConvGEMM):
+    /// the filter K × C·9 (absent where `weights` already is that, one row per panel), and
+    /// the transposed, flipped filter C × K·9 of the backward-to-input convolution. FP16 runs
     /// pack them into scratch when needed (halving weight memory), and Winograd layers
     /// transform the filter on the fly.
     public let forwardPanels: Buffer<Float>?
     public let backwardPanels: Buffer<Float>?
+    /// Direct convolutions' filters, forward and backward-to-input, in DirectConv's panels and
+    /// the storage precision (the kernel reads half weights itself).
+    let directPanels: (forward: StoredBuffer, backward: StoredBuffer)?
     public let bias: Buffer<Float>
 
     /// A layer from float weights on the device (stored as the library's precision asks).
@@ -27,26 +29,24 @@ public final class DeviceConvLayer: @unchecked Sendable {
         self.weights = try StoredBuffer.storing(weights, library: library)
         let winograd = Winograd.applies(inChannels: inChannels, outChannels: outChannels, library: library)
         if DirectConv.applies(library) {
-            if library.precision == .fp32 {
-                let forward = try library.gpu.buffer(
-                    Float.self, count: DirectConv.packedCount(rows: outChannels, cols: inChannels))
-                let backward = try library.gpu.buffer(
-                    Float.self, count: DirectConv.packedCount(rows: inChannels, cols: outChannels))
-                for (panels, flip) in [(forward, false), (backward, true)] {
-                    try DirectConv.pack(
-                        library: library, weights: self.weights, outChannels: outChannels, inChannels: inChannels,
-                        flip: flip, into: panels)
-                }
-                (forwardPanels, backwardPanels) = (forward, backward)
-            } else {
-                (forwardPanels, backwardPanels) = (nil, nil)
+            let forward = try StoredBuffer.allocate(
+                library: library, count: DirectConv.packedCount(rows: outChannels, cols: inChannels))
+            let backward = try StoredBuffer.allocate(
+                library: library, count: DirectConv.packedCount(rows: inChannels, cols: outChannels))
+            for (panels, flip) in [(forward, false), (backward, true)] {
+                try DirectConv.pack(
+                    library: library, weights: self.weights, outChannels: outChannels, inChannels: inChannels,
+                    flip: flip, into: panels)
             }
+            directPanels = (forward, backward)
+            (forwardPanels, backwardPanels) = (nil, nil)
         } else if library.precision == .fp32 && !winograd {
             let backward = try library.gpu.buffer(
                 Float.self, count: ConvGEMM.paddedRows(inChannels, library: library) * outChannels * 9)
             try Conv3x3.packFlipped(
                 library: library, layer: self.weights, outChannels: outChannels, inChannels: inChannels, into: backward)
             backwardPanels = backward
+            directPanels = nil
             if ConvGEMM.panelRows(library) > 1 {
                 let forward = try library.gpu.buffer(
                     Float.self, count: ConvGEMM.paddedRows(outChannels, library: library) * inChannels * 9)
@@ -59,6 +59,7 @@ public final class DeviceConvLayer: @unchecked Sendable {
         } else {
             forwardPanels = nil
             backwardPanels = nil
+            directPanels = nil
         }
     }
 

@@ -12,12 +12,12 @@ enum DirectConv {
 
     static func applies(_ library: KernelLibrary) -> Bool { library.convolution == .direct }
 
-    /// Floats of a packed filter with `rows` output channels and `cols` input channels.
+    /// Values of a packed filter with `rows` output channels and `cols` input channels.
     static func packedCount(rows: Int, cols: Int) -> Int {
         (rows + panelRows - 1) / panelRows * panelRows * cols * 9
     }
 
-    /// Floats of packed-filter scratch a layer needs in either direction.
+    /// Floats of scratch an FP16 layer's panels take as floats (either direction).
     static func scratchCount(_ layer: DeviceConvLayer) -> Int {
         max(
             packedCount(rows: layer.outChannels, cols: layer.inChannels),
@@ -28,7 +28,7 @@ enum DirectConv {
     /// flipped filter of the backward-to-input convolution.
     static func pack(
         library: KernelLibrary, weights: StoredBuffer, outChannels: Int, inChannels: Int, flip: Bool,
-        into panels: Buffer<Float>
+        into panels: StoredBuffer
     ) throws {
         try library.kernel("conv_direct", "pack_direct").enqueue(
             on: library.queue, global: [9, inChannels, outChannels], outChannels, inChannels, flip ? 1 : 0, weights, panels)
@@ -49,7 +49,7 @@ enum DirectConv {
         try library.kernel("conv_direct", name).enqueue(
             on: library.queue,
             global: [(outChannels + panelRows - 1) / panelRows, (width + 15) / 16, height], local: [1, 1, 1],
-            inChannels, height, width, outChannels, input, panels, bias == nil ? 0 : 1, bias ?? panels, relu ? 1 : 0,
+            inChannels, height, width, outChannels, input, panels, bias == nil ? 0 : 1, bias ?? output, relu ? 1 : 0,
             output)
     }
 
@@ -58,10 +58,10 @@ enum DirectConv {
         library: KernelLibrary, layer: DeviceConvLayer, input: StoredBuffer, height: Int, width: Int,
         output: StoredBuffer, scratch: ConvScratch, relu: Bool
     ) throws {
-        let panels = try layer.forwardPanels ?? packed(library: library, layer: layer, flip: false, scratch: scratch)
         try convolve(
-            library: library, panels: panels, inChannels: layer.inChannels, outChannels: layer.outChannels,
-            height: height, width: width, input: input, output: output, bias: layer.bias, relu: relu)
+            library: library, panels: floatPanels(layer.directPanels?.forward, library: library, scratch: scratch), inChannels: layer.inChannels,
+            outChannels: layer.outChannels, height: height, width: width, input: input, output: output,
+            bias: layer.bias, relu: relu)
     }
 
     /// The layer's backward to its input: gradInput[C×H×W] from gradOutput[K×H×W].
@@ -69,22 +69,25 @@ enum DirectConv {
         library: KernelLibrary, layer: DeviceConvLayer, gradOutput: Buffer<Float>, height: Int, width: Int,
         gradInput: Buffer<Float>, scratch: ConvScratch
     ) throws {
-        let panels = try layer.backwardPanels ?? packed(library: library, layer: layer, flip: true, scratch: scratch)
         try convolve(
-            library: library, panels: panels, inChannels: layer.outChannels, outChannels: layer.inChannels,
-            height: height, width: width, input: .float(gradOutput), output: .float(gradInput), bias: nil, relu: false)
+            library: library, panels: floatPanels(layer.directPanels?.backward, library: library, scratch: scratch), inChannels: layer.outChannels,
+            outChannels: layer.inChannels, height: height, width: width, input: .float(gradOutput),
+            output: .float(gradInput), bias: nil, relu: false)
     }
 
-    /// FP16 runs keep no float filter: packs one into the weight scratch for this call.
-    static func packed(library: KernelLibrary, layer: DeviceConvLayer, flip: Bool, scratch: ConvScratch) throws
+    /// The panels as floats: themselves in FP32; converted into the weight scratch in FP16.
+    static func floatPanels(_ panels: StoredBuffer?, library: KernelLibrary, scratch: ConvScratch) throws
         -> Buffer<Float>
     {
-        guard let panels = scratch.weights, panels.count >= scratchCount(layer) else {
-            preconditionFailure("a direct convolution in FP16 needs weight scratch")
+        switch panels {
+        case .float(let buffer): return buffer
+        case .half(let buffer):
+            guard let floats = scratch.weights, floats.count >= buffer.count else {
+                preconditionFailure("an FP16 direct convolution needs weight scratch")
+            }
+            try panels!.copyAsFloats(to: floats, count: buffer.count, library: library)
+            return floats
+        case nil: preconditionFailure("the layer was made by a library that does not convolve directly")
         }
-        try pack(
-            library: library, weights: layer.weights, outChannels: layer.outChannels, inChannels: layer.inChannels,
-            flip: flip, into: panels)
-        return panels
     }
 }

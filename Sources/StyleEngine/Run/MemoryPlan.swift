@@ -56,8 +56,9 @@ public struct MemoryPlan: Sendable {
         let direct = self.convolution == .direct
         let convScratch = direct ? NetworkPass.gramScratch : 2 * min(scratch, scratchLimit)
         let floats = convScratch + 2 * largest + (vectors + 4) * image
-        // Weights in the storage precision, plus one layer's Winograd-transformed or packed
-        // filter built per call; FP32 direct convolutions keep both packed filters instead.
+        // Weights in the storage precision, plus one layer's Winograd-transformed filter built
+        // per call; direct convolutions keep both packed filters (storage precision) and, in
+        // FP16, convert one layer's to float per call.
         var weights = 0
         var transformed = 0
         inChannels = 3
@@ -66,7 +67,7 @@ public struct MemoryPlan: Sendable {
             transformed = max(transformed, (direct ? 9 : 16) * out * inChannels)
             inChannels = out
         }
-        let packedFloats = direct && precisionBytes == 4 ? 2 * weights : transformed
-        return (floats + packedFloats) * 4 + (activations + weights) * precisionBytes + historyBytes
+        let packed = direct ? 2 * weights * precisionBytes + (precisionBytes == 4 ? 0 : transformed * 4) : transformed * 4
+        return floats * 4 + packed + (activations + weights) * precisionBytes + historyBytes
     }
 }
