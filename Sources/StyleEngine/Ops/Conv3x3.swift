@@ -14,7 +14,7 @@ public final class DeviceConvLayer: @unchecked Sendable {
     public let forwardPanels: Buffer<Float>?
     public let backwardPanels: Buffer<Float>?
     /// Direct convolutions' filters, forward and backward-to-input, in DirectConv's panels and
-    /// the storage precision (the kernel reads half weights itself).
+    /// the storage precision (FP16 runs convert one layer's to float scratch per call).
     let directPanels: (forward: StoredBuffer, backward: StoredBuffer)?
     public let bias: Buffer<Float>
 

@@ -58,10 +58,10 @@ enum DirectConv {
         library: KernelLibrary, layer: DeviceConvLayer, input: StoredBuffer, height: Int, width: Int,
         output: StoredBuffer, scratch: ConvScratch, relu: Bool
     ) throws {
+        let panels = try floatPanels(layer.directPanels?.forward, library: library, scratch: scratch)
         try convolve(
-            library: library, panels: floatPanels(layer.directPanels?.forward, library: library, scratch: scratch), inChannels: layer.inChannels,
-            outChannels: layer.outChannels, height: height, width: width, input: input, output: output,
-            bias: layer.bias, relu: relu)
+            library: library, panels: panels, inChannels: layer.inChannels, outChannels: layer.outChannels,
+            height: height, width: width, input: input, output: output, bias: layer.bias, relu: relu)
     }
 
     /// The layer's backward to its input: gradInput[C×H×W] from gradOutput[K×H×W].
@@ -69,25 +69,25 @@ enum DirectConv {
         library: KernelLibrary, layer: DeviceConvLayer, gradOutput: Buffer<Float>, height: Int, width: Int,
         gradInput: Buffer<Float>, scratch: ConvScratch
     ) throws {
+        let panels = try floatPanels(layer.directPanels?.backward, library: library, scratch: scratch)
         try convolve(
-            library: library, panels: floatPanels(layer.directPanels?.backward, library: library, scratch: scratch), inChannels: layer.outChannels,
-            outChannels: layer.inChannels, height: height, width: width, input: .float(gradOutput),
-            output: .float(gradInput), bias: nil, relu: false)
+            library: library, panels: panels, inChannels: layer.outChannels, outChannels: layer.inChannels,
+            height: height, width: width, input: .float(gradOutput), output: .float(gradInput), bias: nil, relu: false)
     }
 
     /// The panels as floats: themselves in FP32; converted into the weight scratch in FP16.
     static func floatPanels(_ panels: StoredBuffer?, library: KernelLibrary, scratch: ConvScratch) throws
         -> Buffer<Float>
     {
+        guard let panels else { preconditionFailure("the layer was made by a library that does not convolve directly") }
         switch panels {
         case .float(let buffer): return buffer
-        case .half(let buffer):
-            guard let floats = scratch.weights, floats.count >= buffer.count else {
+        case .half:
+            guard let floats = scratch.weights, floats.count >= panels.count else {
                 preconditionFailure("an FP16 direct convolution needs weight scratch")
             }
-            try panels!.copyAsFloats(to: floats, count: buffer.count, library: library)
+            try panels.copyAsFloats(to: floats, count: panels.count, library: library)
             return floats
-        case nil: preconditionFailure("the layer was made by a library that does not convolve directly")
         }
     }
 }
