@@ -11,7 +11,16 @@ void content_loss(const int n, __global const storage_t* features, __global cons
                   const float gradScale, __global float* gradient, __global float* partials, const int slot) {
     __local float scratch[REDUCE_LOCAL];
     float sum = 0.0f;
-    for (int i = get_global_id(0); i < n; i += get_global_size(0)) {
+#ifdef REDUCE_CHUNKED
+    float16 vector = (float16)(0.0f);
+    REDUCE_VECTORS(i, n) {
+        const float16 d = LOAD16(features, i) - vload16(0, target + i);
+        vstore16(vload16(0, gradient + i) + gradScale * d, 0, gradient + i);
+        vector = fma(d, d, vector);
+    }
+    sum = horizontal_sum(vector);
+#endif
+    REDUCE_FOR(i, n, REDUCE_FIRST_AFTER_VECTORS(n)) {
         const float d = LOAD(features, i) - target[i];
         gradient[i] += gradScale * d;
         sum += d * d;
@@ -26,7 +35,16 @@ void style_gram_loss(const int n, __global const float* gram, __global const flo
                      const float gradScale, __global float* gradGram, __global float* partials, const int slot) {
     __local float scratch[REDUCE_LOCAL];
     float sum = 0.0f;
-    for (int i = get_global_id(0); i < n; i += get_global_size(0)) {
+#ifdef REDUCE_CHUNKED
+    float16 vector = (float16)(0.0f);
+    REDUCE_VECTORS(i, n) {
+        const float16 d = vload16(0, gram + i) - vload16(0, target + i);
+        vstore16(gradScale * d, 0, gradGram + i);
+        vector = fma(d, d, vector);
+    }
+    sum = horizontal_sum(vector);
+#endif
+    REDUCE_FOR(i, n, REDUCE_FIRST_AFTER_VECTORS(n)) {
         const float d = gram[i] - target[i];
         gradGram[i] = gradScale * d;
         sum += d * d;
@@ -44,7 +62,7 @@ void total_variation(const int channels, const int height, const int width, cons
     __local float scratch[REDUCE_LOCAL];
     const int n = channels * height * width;
     float sum = 0.0f;
-    for (int i = get_global_id(0); i < n; i += get_global_size(0)) {
+    REDUCE_FOR(i, n, REDUCE_FIRST(n)) {  // element by element, CPUs too
         const int x = i % width, y = (i / width) % height;
         const float v = image[i];
         float g = 0.0f;

@@ -167,6 +167,39 @@ final class LayerOpTests: XCTestCase {
         }
     }
 
+    /// Dot products (float and stored), Σ|a| and max|a| against Double sums, with both ways of
+    /// reducing, at lengths that leave partial vectors and empty chunks.
+    func testReductionsMatchTheCPU() throws {
+        for kind in ReductionKind.allCases {
+            for precision in Precision.allCases {
+                let library = KernelLibrary(gpu: self.library.gpu, precision: precision, reductions: kind)
+                let scalars = try DeviceScalars(library: library)
+                let slot = try scalars.reserve(4)
+                for n in [1, 17, 1000, 100_003] {
+                    let a = random.array(n), b = random.array(n)
+                    let stored = try StoredBuffer.storing(try upload(a), library: library)
+                    let storedValues = try stored.downloadFloats(library: library)
+                    try scalars.dot(try upload(a), try upload(b), count: n, slot: slot)
+                    try scalars.dot(stored, try upload(b), count: n, slot: slot + 1)
+                    try scalars.absoluteSum(try upload(a), count: n, slot: slot + 2)
+                    try scalars.finish(slot, count: 3)
+                    try scalars.maxAbsolute(try upload(a), count: n, slot: slot + 3, multiplier: 2)
+                    let values = try scalars.read()
+                    let label = "\(kind) \(precision) n \(n)"
+                    let dot = zip(a, b).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+                    let storedDot = zip(storedValues, b).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+                    let absSum = a.reduce(0.0) { $0 + abs(Double($1)) }
+                    // Σ|a·b| bounds the rounding of both dots.
+                    let scale = zip(a, b).reduce(0.0) { $0 + abs(Double($1.0) * Double($1.1)) }
+                    XCTAssertEqual(Double(values[slot]), dot, accuracy: 1e-5 * scale, label)
+                    XCTAssertEqual(Double(values[slot + 1]), storedDot, accuracy: 1e-5 * scale, label + " stored")
+                    XCTAssertEqual(Double(values[slot + 2]), absSum, accuracy: 1e-5 * absSum, label + " Σ|a|")
+                    XCTAssertEqual(values[slot + 3], 2 * a.map(abs).max()!, label + " max|a|")
+                }
+            }
+        }
+    }
+
     func testMaxPoolTiesGoToTheFirstMaximum() throws {
         let input: [Float] = [1, 1, 1, 1]
         let gradInput = try library.gpu.buffer(Float.self, count: 4)
@@ -221,47 +254,51 @@ final class LayerOpTests: XCTestCase {
         }
     }
 
+    /// Each loss term and its gradient, with both ways of reducing (tree: GPUs; chunked: CPUs).
     func testLossTermsAndTheirGradients() throws {
-        let scalars = try DeviceScalars(library: library)
-        let slot = try scalars.reserve(3)
-        let (c, h, w) = (3, 6, 5)
-        let n = c * h * w
-        let features = random.array(n), target = random.array(n)
-        let contentGradient = try library.gpu.buffer(Float.self, count: n)
-        try contentGradient.fill(0, queue: library.queue)
-        try LossTerms.content(
-            library: library, features: .float(try upload(features)), target: try upload(target), count: n, weight: 5,
-            gradient: contentGradient, scalars: scalars, slot: slot)
-        let gram = random.array(16), gramTarget = random.array(16)
-        let gradGram = try library.gpu.buffer(Float.self, count: 16)
-        try LossTerms.styleGram(
-            library: library, gram: try upload(gram), target: try upload(gramTarget), channels: 4, weight: 100,
-            gradGram: gradGram, scalars: scalars, slot: slot + 1)
-        let image = random.array(n, scale: 50)
-        let tvGradient = try library.gpu.buffer(Float.self, count: n)
-        try tvGradient.fill(0, queue: library.queue)
-        try LossTerms.totalVariation(
-            library: library, image: try upload(image), channels: c, height: h, width: w, weight: 1e-3,
-            gradient: tvGradient, scalars: scalars, slot: slot + 2)
-        try scalars.finish(slot, count: 3)
-        let sums = try scalars.read()
+        for kind in ReductionKind.allCases {
+            let library = KernelLibrary(gpu: self.library.gpu, reductions: kind)
+            let scalars = try DeviceScalars(library: library)
+            let slot = try scalars.reserve(3)
+            let (c, h, w) = (3, 6, 5)
+            let n = c * h * w
+            let features = random.array(n), target = random.array(n)
+            let contentGradient = try library.gpu.buffer(Float.self, count: n)
+            try contentGradient.fill(0, queue: library.queue)
+            try LossTerms.content(
+                library: library, features: .float(try upload(features)), target: try upload(target), count: n, weight: 5,
+                gradient: contentGradient, scalars: scalars, slot: slot)
+            let gram = random.array(16), gramTarget = random.array(16)
+            let gradGram = try library.gpu.buffer(Float.self, count: 16)
+            try LossTerms.styleGram(
+                library: library, gram: try upload(gram), target: try upload(gramTarget), channels: 4, weight: 100,
+                gradGram: gradGram, scalars: scalars, slot: slot + 1)
+            let image = random.array(n, scale: 50)
+            let tvGradient = try library.gpu.buffer(Float.self, count: n)
+            try tvGradient.fill(0, queue: library.queue)
+            try LossTerms.totalVariation(
+                library: library, image: try upload(image), channels: c, height: h, width: w, weight: 1e-3,
+                gradient: tvGradient, scalars: scalars, slot: slot + 2)
+            try scalars.finish(slot, count: 3)
+            let sums = try scalars.read()
 
-        let content = ReferenceLosses.content(doubles(features), target: doubles(target), weight: 5)
-        XCTAssertEqual(5 * Double(sums[slot]) / Double(n), content.loss, accuracy: 1e-5 * content.loss)
-        assertClose(try download(contentGradient), floats(content.gradient), relative: 1e-5)
-        let numericContent = numericGradient(doubles(features), seed: [1]) { [ReferenceLosses.content($0, target: self.doubles(target), weight: 5).loss] }
-        assertClose(floats(content.gradient), floats(numericContent), relative: 1e-5)
+            let content = ReferenceLosses.content(doubles(features), target: doubles(target), weight: 5)
+            XCTAssertEqual(5 * Double(sums[slot]) / Double(n), content.loss, accuracy: 1e-5 * content.loss)
+            assertClose(try download(contentGradient), floats(content.gradient), relative: 1e-5)
+            let numericContent = numericGradient(doubles(features), seed: [1]) { [ReferenceLosses.content($0, target: self.doubles(target), weight: 5).loss] }
+            assertClose(floats(content.gradient), floats(numericContent), relative: 1e-5)
 
-        let style = ReferenceLosses.style(doubles(gram), target: doubles(gramTarget), weight: 100)
-        XCTAssertEqual(100 * Double(sums[slot + 1]) / 16, style.loss, accuracy: 1e-5 * style.loss)
-        assertClose(try download(gradGram), floats(style.gradient), relative: 1e-5)
+            let style = ReferenceLosses.style(doubles(gram), target: doubles(gramTarget), weight: 100)
+            XCTAssertEqual(100 * Double(sums[slot + 1]) / 16, style.loss, accuracy: 1e-5 * style.loss)
+            assertClose(try download(gradGram), floats(style.gradient), relative: 1e-5)
 
-        let tv = ReferenceLosses.totalVariation(doubles(image), channels: c, height: h, width: w, weight: 1e-3)
-        XCTAssertEqual(1e-3 / 2 * Double(sums[slot + 2]), tv.loss, accuracy: 1e-5 * tv.loss)
-        let numericTV = numericGradient(doubles(image), seed: [1], epsilon: 1e-3) {
-            [ReferenceLosses.totalVariation($0, channels: c, height: h, width: w, weight: 1e-3).loss]
+            let tv = ReferenceLosses.totalVariation(doubles(image), channels: c, height: h, width: w, weight: 1e-3)
+            XCTAssertEqual(1e-3 / 2 * Double(sums[slot + 2]), tv.loss, accuracy: 1e-5 * tv.loss)
+            let numericTV = numericGradient(doubles(image), seed: [1], epsilon: 1e-3) {
+                [ReferenceLosses.totalVariation($0, channels: c, height: h, width: w, weight: 1e-3).loss]
+            }
+            assertClose(try download(tvGradient), floats(numericTV), relative: 1e-4)
         }
-        assertClose(try download(tvGradient), floats(numericTV), relative: 1e-4)
     }
 
     func testDequantizedWeightsEqualTableAtIndexExactly() throws {

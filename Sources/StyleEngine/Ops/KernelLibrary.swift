@@ -5,7 +5,9 @@ import Kernels
 /// The engine's kernels on one device, each built once with the engine's tunables.
 public final class KernelLibrary: @unchecked Sendable {
     public let gpu: ComputeDevice
-    /// Work-group size and group count of the two-pass reductions (reduce.cl).
+    /// How the two-pass reductions (reduce.cl) fill their partial sums, their work-group size
+    /// and group count.
+    public let reductions: ReductionKind
     public let reduceLocal: Int
     public let reduceGroups: Int
     /// How activations and weights are stored (`-DSTORAGE_HALF` for fp16).
@@ -17,18 +19,22 @@ public final class KernelLibrary: @unchecked Sendable {
 
     public init(
         gpu: ComputeDevice, precision: Precision = .fp32, convolution: ConvolutionAlgorithm? = nil,
-        gemm: GEMMBackend? = nil, reduceLocal: Int = 64, reduceGroups: Int = 64
+        gemm: GEMMBackend? = nil, reductions: ReductionKind? = nil, reduceGroups: Int = 64
     ) {
         self.gpu = gpu
         self.precision = precision
         self.convolution = convolution ?? .fromEnvironment(for: gpu.info)
         self.gemm = gemm ?? .fromEnvironment(for: gpu.info)
-        self.reduceLocal = reduceLocal
+        self.reductions = reductions ?? (gpu.info.type == "CPU" ? .chunked : .tree)
+        self.reduceLocal = self.reductions == .chunked ? 1 : 64
         self.reduceGroups = reduceGroups
     }
 
     var buildOptions: String {
-        "-DREDUCE_LOCAL=\(reduceLocal) -DREDUCE_GROUPS=\(reduceGroups) \(ConvGEMM.buildOptions) \(DirectConv.buildOptions) \(Gram.buildOptions)" + (precision == .fp16 ? " -DSTORAGE_HALF=1" : "")
+        [
+            "-DREDUCE_LOCAL=\(reduceLocal) -DREDUCE_GROUPS=\(reduceGroups)", ConvGEMM.buildOptions, DirectConv.buildOptions,
+            Gram.buildOptions, precision == .fp16 ? "-DSTORAGE_HALF=1" : "", reductions == .chunked ? "-DREDUCE_CHUNKED=1" : "",
+        ].filter { !$0.isEmpty }.joined(separator: " ")
     }
 
     /// Kernels already looked up, so the optimization loop neither rebuilds nor re-hashes a
@@ -48,6 +54,15 @@ public final class KernelLibrary: @unchecked Sendable {
     /// The global size of a reduction kernel: REDUCE_GROUPS groups of REDUCE_LOCAL items.
     var reductionGlobal: [Int] { [reduceLocal * reduceGroups] }
     var reductionLocal: [Int] { [reduceLocal] }
+}
+
+/// How reductions (dot products, norms, losses) fill a work-group's partial sum.
+public enum ReductionKind: String, Sendable, CaseIterable {
+    /// Work-items stride through the vector together, then tree-reduce in local memory (GPUs).
+    case tree
+    /// Each work-item sums one contiguous chunk with vector accumulators (CPUs, where the
+    /// tree's barriers and strided reads run ~20× slower).
+    case chunked
 }
 
 /// How 3×3 convolutions are computed.
