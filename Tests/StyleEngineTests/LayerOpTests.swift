@@ -143,28 +143,69 @@ final class LayerOpTests: XCTestCase {
         assertClose(try download(gradientBuffer), floats(numeric), relative: 1e-6)
     }
 
+    /// Both poolings on odd sizes; 37 columns also take max pooling's backward through its
+    /// vector path (8 windows per work-item) and its scalar leftovers.
     func testPoolingForwardAndBackwardOnOddSizes() throws {
-        let (c, h, w) = (3, 7, 5)
-        for kind in Pooling.allCases {
-            let input = random.array(c * h * w)
-            let output = StoredBuffer.float(try library.gpu.buffer(Float.self, count: c * (h / 2) * (w / 2)))
-            try Pool2x2.forward(
-                library: library, kind: kind, input: .float(try upload(input)), channels: c, height: h, width: w,
-                output: output)
-            let forward = { (x: [Double]) in
-                ReferenceLayers.poolForward(x, channels: c, height: h, width: w, max: kind == .max)
-            }
-            assertClose(try download(output), floats(forward(doubles(input))), relative: 1e-6, "\(kind)")
+        for (c, h, w) in [(3, 7, 5), (2, 5, 37)] {
+            for kind in Pooling.allCases {
+                let input = random.array(c * h * w)
+                let output = StoredBuffer.float(try library.gpu.buffer(Float.self, count: c * (h / 2) * (w / 2)))
+                try Pool2x2.forward(
+                    library: library, kind: kind, input: .float(try upload(input)), channels: c, height: h, width: w,
+                    output: output)
+                let forward = { (x: [Double]) in
+                    ReferenceLayers.poolForward(x, channels: c, height: h, width: w, max: kind == .max)
+                }
+                assertClose(try download(output), floats(forward(doubles(input))), relative: 1e-6, "\(kind)")
 
-            let gradOutput = random.array(c * (h / 2) * (w / 2))
-            let gradInput = try library.gpu.buffer(Float.self, count: c * h * w)
-            try gradInput.fill(.nan, queue: library.queue)  // every element must be written
-            try Pool2x2.backward(
-                library: library, kind: kind, input: .float(try upload(input)), gradOutput: try upload(gradOutput),
-                channels: c, height: h, width: w, gradInput: gradInput)
-            let numeric = numericGradient(doubles(input), seed: doubles(gradOutput), forward)
-            assertClose(try download(gradInput), floats(numeric), relative: 1e-6, "\(kind)")
+                let gradOutput = random.array(c * (h / 2) * (w / 2))
+                let gradInput = try library.gpu.buffer(Float.self, count: c * h * w)
+                try gradInput.fill(.nan, queue: library.queue)  // every element must be written
+                try Pool2x2.backward(
+                    library: library, kind: kind, input: .float(try upload(input)), gradOutput: try upload(gradOutput),
+                    channels: c, height: h, width: w, gradInput: gradInput)
+                // Max pooling against the first-maximum rule itself: finite differences break down
+                // wherever two values of a window lie within ε.
+                let expected =
+                    kind == .max
+                    ? firstMaximumGradient(input, gradOutput: gradOutput, channels: c, height: h, width: w)
+                    : floats(numericGradient(doubles(input), seed: doubles(gradOutput), forward))
+                assertClose(try download(gradInput), expected, relative: 1e-6, "\(kind) \(c)×\(h)×\(w)")
+            }
         }
+    }
+
+    /// Max pooling's gradient: each window's output gradient to its first maximum (row-major).
+    func firstMaximumGradient(_ input: [Float], gradOutput: [Float], channels: Int, height: Int, width: Int) -> [Float] {
+        let (outH, outW) = (height / 2, width / 2)
+        var gradient = [Float](repeating: 0, count: input.count)
+        for c in 0..<channels {
+            for oy in 0..<outH {
+                for ox in 0..<outW {
+                    let corners = [(0, 0), (0, 1), (1, 0), (1, 1)].map { (c * height + 2 * oy + $0.0) * width + 2 * ox + $0.1 }
+                    let largest = corners.map { input[$0] }.max()!
+                    let first = corners.first { input[$0] == largest }!
+                    gradient[first] = gradOutput[(c * outH + oy) * outW + ox]
+                }
+            }
+        }
+        return gradient
+    }
+
+    /// Ties everywhere (values 0 and 1): each window's gradient goes to its first maximum in
+    /// row-major order, in the vector path and the scalar one alike.
+    func testMaxPoolBackwardTiesInWideRows() throws {
+        let (c, h, w) = (2, 4, 35)
+        let input = (0..<(c * h * w)).map { _ in Float(random.next() > 0 ? 1 : 0) }
+        let (outH, outW) = (h / 2, w / 2)
+        let gradOutput = random.array(c * outH * outW)
+        let expected = firstMaximumGradient(input, gradOutput: gradOutput, channels: c, height: h, width: w)
+        let gradInput = try library.gpu.buffer(Float.self, count: c * h * w)
+        try gradInput.fill(.nan, queue: library.queue)
+        try Pool2x2.backward(
+            library: library, kind: .max, input: .float(try upload(input)), gradOutput: try upload(gradOutput),
+            channels: c, height: h, width: w, gradInput: gradInput)
+        XCTAssertEqual(try download(gradInput), expected)
     }
 
     /// Dot products (float and stored), Σ|a| and max|a| against Double sums, with both ways of

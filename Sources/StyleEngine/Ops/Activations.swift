@@ -40,7 +40,8 @@ public enum Pool2x2 {
         switch kind {
         case .max:
             try library.kernel("pool", "max_pool_backward").enqueue(
-                on: library.queue, global: [(width + 1) / 2, (height + 1) / 2, channels], channels, height, width, input, gradOutput, gradInput)
+                on: library.queue, global: [((width + 1) / 2 + 7) / 8, (height + 1) / 2, channels], channels, height,
+                width, input, gradOutput, gradInput)
         case .avg:
             try library.kernel("pool", "avg_pool_backward").enqueue(
                 on: library.queue, global: global, channels, height, width, gradOutput, gradInput)
