@@ -34,6 +34,8 @@ __kernel void NAME(const int channels, const int height, const int width, const 
     float16 acc[DIRECT_MR];                                                                              \
     _Pragma("unroll") for (int i = 0; i < DIRECT_MR; ++i) acc[i] = (float16)(0.0f);                      \
     const bool full = x0 + 16 <= width;                                                                  \
+    const long limit = (long)channels * height * width;                                                  \
+    const int16 lanes = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);                   \
     const __global float* w = panels + (long)panel * channels * 9 * DIRECT_MR;                          \
     for (int c = 0; c < channels; ++c) {                                                                 \
         _Pragma("unroll") for (int ky = 0; ky < 3; ++ky) {                                               \
@@ -43,6 +45,9 @@ __kernel void NAME(const int channels, const int height, const int width, const 
             float16 mid;                                                                                 \
             if (full) {                                                                                  \
                 mid = READ16(input, row + x0);                                                           \
+            } else if (row + x0 + 16 <= limit) {                                                         \
+                /* past the row's end: the next row's values (or padding), masked to 0 */               \
+                mid = select((float16)(0.0f), READ16(input, row + x0), lanes < (int16)(width - x0));     \
             } else {                                                                                     \
                 float lanes[16];                                                                         \
                 for (int j = 0; j < 16; ++j) lanes[j] = x0 + j < width ? READ(input, row + x0 + j) : 0.0f; \
