@@ -23,7 +23,6 @@ __kernel void NAME(const int channels, const int height, const int width, const 
         value = READ(input, (c * height + y) * width + sourceX);                                    \
     col[row * ld + r * width + x] = value;                                                          \
 }
-#define READ_FLOAT(pointer, index) ((pointer)[index])
 IM2COL(im2col_3x3, float, READ_FLOAT)
 IM2COL(im2col_3x3_stored, storage_t, LOAD)
 

@@ -20,10 +20,6 @@
 #define DIRECT_MR 12
 #endif
 
-#define READ_FLOAT(pointer, index) ((pointer)[index])
-#define READ_FLOAT16(pointer, index) vload16(0, (pointer) + (index))
-#define WRITE_FLOAT(value, pointer, index) ((pointer)[index] = (value))
-#define WRITE_FLOAT16(value, pointer, index) vstore16((value), 0, (pointer) + (index))
 
 #define CONV_DIRECT(NAME, INPUT_T, READ, READ16, OUTPUT_T, WRITE, WRITE16)                                \
 __kernel void NAME(const int channels, const int height, const int width, const int outChannels,         \

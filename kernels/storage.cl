@@ -16,6 +16,13 @@
 #define STORE16(value, pointer, index) vstore16((value), 0, (pointer) + (index))
 #endif
 
+// The same accessors for buffers that are float whatever the storage (gradients, the image),
+// so that one kernel body can be instantiated for float and storage_t arguments.
+#define READ_FLOAT(pointer, index) ((pointer)[index])
+#define READ_FLOAT16(pointer, index) vload16(0, (pointer) + (index))
+#define WRITE_FLOAT(value, pointer, index) ((pointer)[index] = (value))
+#define WRITE_FLOAT16(value, pointer, index) vstore16((value), 0, (pointer) + (index))
+
 // dst[i] = src[i] converted to storage (round to nearest even for half).
 __kernel void store_floats(const int n, __global const float* src, __global storage_t* dst) {
     const int i = get_global_id(0);

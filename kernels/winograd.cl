@@ -69,8 +69,7 @@ __kernel void NAME(const int channels, const int height, const int width, const 
         for (int j = 0; j < 4; ++j) V[((i * 4 + j) * channels + c) * ldv + t0] = v[j];             \
     }                                                                                              \
 }
-#define WINOGRAD_READ_FLOAT(pointer, index) ((pointer)[index])
-WINOGRAD_INPUT(winograd_input, float, WINOGRAD_READ_FLOAT)
+WINOGRAD_INPUT(winograd_input, float, READ_FLOAT)
 WINOGRAD_INPUT(winograd_input_stored, storage_t, LOAD)
 
 // Outputs of a band of tile rows from M [16][K][tiles]: Aᵀ m A, plus bias and ReLU when
@@ -104,6 +103,5 @@ __kernel void NAME(const int channels, const int height, const int width, const 
         }                                                                                          \
     }                                                                                              \
 }
-#define WINOGRAD_WRITE_FLOAT(value, pointer, index) ((pointer)[index] = (value))
-WINOGRAD_OUTPUT(winograd_output, float, WINOGRAD_WRITE_FLOAT)
+WINOGRAD_OUTPUT(winograd_output, float, WRITE_FLOAT)
 WINOGRAD_OUTPUT(winograd_output_stored, storage_t, STORE)

@@ -19,6 +19,9 @@ public struct DeviceInfo: Sendable, Codable, Equatable {
     public let maxWorkGroupSize: Int
     /// Whether the device advertises half arithmetic (`cl_khr_fp16`).
     public let hasHalfArithmetic: Bool
+
+    /// CPU devices (PoCL) get the engine's CPU-shaped kernels and CLBlast's CPU tiling.
+    public var isCPU: Bool { type == "CPU" }
 }
 
 /// An OpenCL device together with its description.

@@ -48,7 +48,7 @@ public enum GEMMTuning {
     /// The built-in choice where no measurement exists: the CPU tiling for CPU devices
     /// (measured 4× CLBlast's default on PoCL), CLBlast's database elsewhere.
     public static func builtInDefault(for info: DeviceInfo) -> ParameterSet {
-        info.type == "CPU" ? candidates[1] : candidates[0]
+        info.isCPU ? candidates[1] : candidates[0]
     }
 
     /// Applies the cached choice for this device, else measures (mode `search`) or applies

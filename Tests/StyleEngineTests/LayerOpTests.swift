@@ -52,21 +52,24 @@ final class LayerOpTests: XCTestCase {
                 let label = "\(algorithm) \(backend) \(precision)"
                 let tolerance: Float = precision == .fp32 ? 1e-4 : 3e-3
                 let layer = try DeviceConvLayer(library: library, inChannels: c, outChannels: k, weights: weights, bias: bias)
-                let twoRows = max(c, k) * 9 * ConvGEMM.paddedColumns(2 * w, library: library)
-                let scratch = ConvScratch(
-                    columns: try library.gpu.buffer(Float.self, count: twoRows),
-                    weights: try library.gpu.buffer(Float.self, count: 2 * (k + 12) * (c + 12) * 9),
-                    outputBand: try library.gpu.buffer(Float.self, count: k * h * w))
+                // Scratch for two rows per band, forward (C rows of im2col) and backward (K rows).
+                func scratch(channels: Int) throws -> ConvScratch {
+                    ConvScratch(
+                        columns: try library.gpu.buffer(
+                            Float.self, count: channels * 9 * ConvGEMM.paddedColumns(2 * w, library: library)),
+                        weights: try library.gpu.buffer(Float.self, count: 2 * (k + 12) * (c + 12) * 9),
+                        outputBand: try library.gpu.buffer(Float.self, count: k * h * w))
+                }
                 let output = try StoredBuffer.allocate(library: library, count: k * h * w)
                 try Conv3x3.forward(
                     library: library, layer: layer, input: try StoredBuffer.storing(try upload(input), library: library),
-                    height: h, width: w, output: output, scratch: scratch, relu: false)
+                    height: h, width: w, output: output, scratch: try scratch(channels: c), relu: false)
                 assertClose(try output.downloadFloats(library: library), floats(forward(doubles(input))), relative: tolerance, label)
 
                 let gradInput = try library.gpu.buffer(Float.self, count: c * h * w)
                 try Conv3x3.backwardInput(
                     library: library, layer: layer, gradOutput: try upload(gradOutput), height: h, width: w,
-                    gradInput: gradInput, scratch: scratch)
+                    gradInput: gradInput, scratch: try scratch(channels: k))
                 assertClose(try download(gradInput), floats(numeric), relative: tolerance, label + " backward")
             }
         }

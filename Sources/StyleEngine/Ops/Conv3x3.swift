@@ -135,9 +135,6 @@ public enum Conv3x3 {
                 width: width, output: output, outputIsStored: outputIsStored, bias: true, relu: relu, scratch: scratch)
         }
         let positions = height * width
-        let rowsPerBand = bandRows(
-            channels: layer.inChannels, height: height, width: width, scratchCount: scratch.columns.count,
-            library: library)
         let filter: Buffer<Float>
         if let panels = layer.forwardPanels {
             filter = panels
@@ -149,15 +146,10 @@ public enum Conv3x3 {
                 library: library, rows: layer.outChannels, cols: layer.inChannels * 9, source: layer.weights,
                 into: filter)
         }
-        let isFloat = if case .float = input { true } else { false }
-        let im2col = try library.kernel("conv3x3", isFloat ? "im2col_3x3" : "im2col_3x3_stored")
-        try forEachBand(height: height, rowsPerBand: rowsPerBand) { row0, rows in
-            let bandPositions = rows * width
-            let ldb = ConvGEMM.paddedColumns(bandPositions, library: library)
-            precondition(layer.inChannels * 9 * ldb <= scratch.columns.count, "im2col scratch too small")
-            try im2col.enqueue(
-                on: library.queue, global: [width, rows, layer.inChannels * 9],
-                layer.inChannels, height, width, row0, rows, ldb, input, scratch.columns)
+        try forEachIm2colBand(
+            library: library, input: input, channels: layer.inChannels, height: height, width: width,
+            columns: scratch.columns
+        ) { row0, bandPositions, ldb in
             switch output {
             case .float(let out):
                 try ConvGEMM.multiply(
@@ -200,20 +192,34 @@ public enum Conv3x3 {
                 library: library, layer: layer.weights, outChannels: layer.outChannels, inChannels: layer.inChannels,
                 into: filter)
         }
-        let rowsPerBand = bandRows(
-            channels: layer.outChannels, height: height, width: width, scratchCount: scratch.columns.count,
-            library: library)
-        let im2col = try library.kernel("conv3x3", "im2col_3x3")
-        try forEachBand(height: height, rowsPerBand: rowsPerBand) { row0, rows in
-            let bandPositions = rows * width
-            let ldb = ConvGEMM.paddedColumns(bandPositions, library: library)
-            precondition(layer.outChannels * 9 * ldb <= scratch.columns.count, "im2col scratch too small")
-            try im2col.enqueue(
-                on: library.queue, global: [width, rows, layer.outChannels * 9],
-                layer.outChannels, height, width, row0, rows, ldb, gradOutput, scratch.columns)
+        try forEachIm2colBand(
+            library: library, input: .float(gradOutput), channels: layer.outChannels, height: height, width: width,
+            columns: scratch.columns
+        ) { row0, bandPositions, ldb in
             try ConvGEMM.multiply(
                 library: library, m: layer.inChannels, n: bandPositions, k: layer.outChannels * 9, a: filter,
                 b: scratch.columns, ldb: ldb, c: gradInput, cOffset: row0 * width, ldc: height * width)
+        }
+    }
+
+    /// For each band of rows that fits in `columns`: writes its im2col matrix there (C·9 rows
+    /// ldb apart, ldb padded for the GEMM), then calls `body(firstRow, bandPositions, ldb)`.
+    static func forEachIm2colBand(
+        library: KernelLibrary, input: StoredBuffer, channels: Int, height: Int, width: Int, columns: Buffer<Float>,
+        body: (Int, Int, Int) throws -> Void
+    ) throws {
+        let rowsPerBand = bandRows(
+            channels: channels, height: height, width: width, scratchCount: columns.count, library: library)
+        let isFloat = if case .float = input { true } else { false }
+        let im2col = try library.kernel("conv3x3", isFloat ? "im2col_3x3" : "im2col_3x3_stored")
+        try forEachBand(height: height, rowsPerBand: rowsPerBand) { row0, rows in
+            let bandPositions = rows * width
+            let ldb = ConvGEMM.paddedColumns(bandPositions, library: library)
+            precondition(channels * 9 * ldb <= columns.count, "im2col scratch too small")
+            try im2col.enqueue(
+                on: library.queue, global: [width, rows, channels * 9], channels, height, width, row0, rows, ldb, input,
+                columns)
+            try body(row0, bandPositions, ldb)
         }
     }
 

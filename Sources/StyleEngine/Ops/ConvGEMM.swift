@@ -14,7 +14,7 @@ public enum GEMMBackend: String, Sendable, Codable, CaseIterable {
         if let name = ProcessInfo.processInfo.environment["STYLIZE_GPU_GEMM"], let backend = Self(rawValue: name) {
             return backend
         }
-        return info.type == "CPU" ? .packed : .clblast
+        return info.isCPU ? .packed : .clblast
     }
 }
 

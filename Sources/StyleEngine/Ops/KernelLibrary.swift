@@ -25,7 +25,7 @@ public final class KernelLibrary: @unchecked Sendable {
         self.precision = precision
         self.convolution = convolution ?? .fromEnvironment(for: gpu.info)
         self.gemm = gemm ?? .fromEnvironment(for: gpu.info)
-        self.reductions = reductions ?? (gpu.info.type == "CPU" ? .chunked : .tree)
+        self.reductions = reductions ?? (gpu.info.isCPU ? .chunked : .tree)
         self.reduceLocal = self.reductions == .chunked ? 1 : 64
         self.reduceGroups = reduceGroups
     }
@@ -81,6 +81,6 @@ public enum ConvolutionAlgorithm: String, Sendable, Codable, CaseIterable {
         if let name = ProcessInfo.processInfo.environment["STYLIZE_GPU_CONV"], let algorithm = Self(rawValue: name) {
             return algorithm
         }
-        return info.type == "CPU" ? .direct : .winograd
+        return info.isCPU ? .direct : .winograd
     }
 }
