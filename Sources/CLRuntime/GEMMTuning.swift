@@ -21,7 +21,7 @@ public enum GEMMTuning {
     }
 
     /// How `prepare` may choose: from the cache or a built-in default only, or by measuring.
-    public enum Mode: String, Sendable {
+    public enum Mode: String, Sendable, CaseIterable {
         case off, cached, search
     }
 
@@ -77,11 +77,6 @@ public enum GEMMTuning {
         try? encoder.encode(choice).write(to: file, options: .atomic)
         log(String(format: "GEMM: %@ at %.0f GFLOP/s", choice.parameters.name, choice.gflops))
         return choice.parameters
-    }
-
-    /// `STYLIZE_GPU_GEMM_TUNING` = off, cached or search; `fallback` when unset or unknown.
-    public static func modeFromEnvironment(default fallback: Mode) -> Mode {
-        ProcessInfo.processInfo.environment["STYLIZE_GPU_GEMM_TUNING"].flatMap(Mode.init(rawValue:)) ?? fallback
     }
 
     public static func apply(_ parameters: ParameterSet, to device: Device) throws {

@@ -7,13 +7,17 @@ struct ProgressPrinter {
     let quiet: Bool
     let live = isatty(STDERR_FILENO) != 0
 
-    func show(_ progress: OptimizationLoop.Progress) {
+    func show(_ progress: TransferProgress) {
         if quiet { return }
         let done = progress.iteration
         let rate = done > 0 && progress.elapsed > 0 ? Double(done) / progress.elapsed : 0
         let remaining = rate > 0 ? Double(progress.iterations - done) / rate : 0
         let loss = progress.loss
-        let line = String(
+        let scale =
+            progress.scaleCount > 1
+            ? String(format: "scale %d/%d %d×%d  ", progress.scale + 1, progress.scaleCount, progress.width, progress.height)
+            : ""
+        let line = scale + String(
             format: "iteration %d/%d  loss %.6g (content %.4g, style %.4g, tv %.4g)  %.2f it/s  ETA %@",
             done, progress.iterations, loss.total, loss.content, loss.style, loss.totalVariation, rate,
             Self.duration(remaining))

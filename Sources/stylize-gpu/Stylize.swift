@@ -15,6 +15,14 @@ struct Stylize: ParsableCommand {
             Defaults follow neural-style: relu4_2 for content; relu1_1, relu2_1, relu3_1, relu4_1, \
             relu5_1 for style; content weight 5, style weight 100, TV weight 1e-3; 512 px; \
             1000 iterations of L-BFGS. The VGG19 weights come from `scripts/fetch-weights`.
+
+            Coarse to fine (--scales auto, the default): the image is optimized first at a small \
+            size, then at sizes growing by √2 up to --size, each scale starting from the previous \
+            result upsampled. Each scale runs half of --iterations, so the whole ladder costs about \
+            as much as --iterations at full size. Sizes below 182 px have one scale.
+
+            Environment: STYLIZE_GPU_CONV=direct|winograd|im2col, STYLIZE_GPU_GEMM=packed|clblast, \
+            STYLIZE_GPU_GEMM_TUNING=off|cached|search override the device's defaults.
             """)
 
     @OptionGroup var deviceOptions: DeviceOptions
@@ -22,26 +30,21 @@ struct Stylize: ParsableCommand {
     @Option(name: .long, help: "The photo whose content to keep (PNG or JPEG).")
     var content: String
 
-    @Option(
-        name: .long, parsing: .upToNextOption,
-        help: "One or more paintings whose style to take (PNG or JPEG).")
-    var style: [String]
-
-    @Option(
-        name: .customLong("style-blend-weights"), parsing: .upToNextOption,
-        help: "One weight per style image; normalised to sum to 1. (default: equal)")
-    var styleBlendWeights: [Float] = []
+    @OptionGroup var styleOptions: StyleOptions
 
     @Option(name: [.short, .customLong("output")], help: "Where to write the result (PNG).")
     var output: String = "out.png"
 
-    @Option(help: "Longest side of the result, in pixels.")
-    var size: Int = 512
+    @Option(help: "Longest side of the result, in pixels. (default: 512, or the last of --scales)")
+    var size: Int?
 
-    @Option(name: .customLong("style-scale"), help: "Style images are resized to this × --size.")
-    var styleScale: Float = 1
+    @Option(
+        help: ArgumentHelp(
+            "Coarse-to-fine sizes: auto (√2 steps from 128 px up to --size), off (one scale), or a list like 256,512,1024.",
+            valueName: "auto|off|N,N,…"))
+    var scales: String = "auto"
 
-    @Option(help: "Optimization iterations.")
+    @Option(help: "Optimization iterations (with several scales: half of them at each scale).")
     var iterations: Int = 1000
 
     @Option(help: "lbfgs or adam.")
@@ -53,20 +56,7 @@ struct Stylize: ParsableCommand {
     @Option(name: .customLong("lbfgs-history"), help: "Curvature pairs L-BFGS remembers.")
     var lbfgsHistory: Int = 100
 
-    @Option(name: .customLong("content-weight"), help: "Weight of the content loss.")
-    var contentWeight: Float = 5
-
-    @Option(name: .customLong("style-weight"), help: "Weight of the style loss.")
-    var styleWeight: Float = 100
-
-    @Option(name: .customLong("tv-weight"), help: "Weight of the total-variation (smoothness) loss.")
-    var tvWeight: Float = 1e-3
-
-    @Option(name: .customLong("content-layers"), help: "Comma-separated layers for the content loss.")
-    var contentLayers: String = "relu4_2"
-
-    @Option(name: .customLong("style-layers"), help: "Comma-separated layers for the style loss.")
-    var styleLayers: String = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1"
+    @OptionGroup var lossOptions: LossOptions
 
     @Option(name: .customLong("init"), help: "Start from: content, random, or the path of an image.")
     var initialization: String = "content"
@@ -74,8 +64,7 @@ struct Stylize: ParsableCommand {
     @Option(help: "Seed of --init random (same seed, same result).")
     var seed: UInt64 = 0
 
-    @Option(help: "max or avg pooling in VGG19.")
-    var pooling: Pooling = .max
+    @OptionGroup var modelOptions: ModelOptions
 
     @Flag(name: .customLong("original-colors"), help: "Keep the content's colours (luminance-only transfer).")
     var originalColors = false
@@ -89,63 +78,53 @@ struct Stylize: ParsableCommand {
     @Option(help: "fp32, or fp16 to store activations, weights and L-BFGS history as half floats (about 0.6× the memory).")
     var precision: Precision = .fp32
 
-    @Option(help: "Write a JSON report of the run here.")
+    @Option(help: "Write a JSON report of the run here (losses of every scale and iteration, quality metrics).")
     var report: String?
-
-    @Option(help: "VGG19 weights file. (default: $STYLIZE_GPU_WEIGHTS, then the cache)")
-    var weights: String?
 
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
     var quiet = false
 
     func validate() throws {
-        if style.isEmpty { throw InputError("give at least one --style image") }
-        if !styleBlendWeights.isEmpty && styleBlendWeights.count != style.count {
-            throw InputError(
-                "--style-blend-weights has \(styleBlendWeights.count) values for \(style.count) style images")
+        let schedule = try parsedScales()
+        if resultSize < 16 { throw InputError("--size must be at least 16 (VGG19 halves it four times)") }
+        if case .sizes(let sizes) = schedule, let size, sizes.last! != size {
+            throw InputError("--scales ends at \(sizes.last!) but --size is \(size): the last scale is the result's size")
         }
-        if styleBlendWeights.contains(where: { !($0 >= 0) }) || (!styleBlendWeights.isEmpty && styleBlendWeights.reduce(0, +) <= 0) {
-            throw InputError("--style-blend-weights must be non-negative with a positive sum")
-        }
-        if size < 16 { throw InputError("--size must be at least 16 (VGG19 halves it four times)") }
-        if !(styleScale > 0) { throw InputError("--style-scale must be positive") }
         if iterations < 0 { throw InputError("--iterations must be 0 or more") }
         if lbfgsHistory < 1 { throw InputError("--lbfgs-history must be at least 1") }
         if let learningRate, !(learningRate > 0) { throw InputError("--learning-rate must be positive") }
-        for (name, value) in [("--content-weight", contentWeight), ("--style-weight", styleWeight), ("--tv-weight", tvWeight)]
-        where !(value >= 0 && value.isFinite) {
-            throw InputError("\(name) must be a finite number ≥ 0")
-        }
         if printEvery < 0 || saveEvery < 0 { throw InputError("--print-every and --save-every must be 0 or more") }
-        do {
-            try VGG19Layers.validate(parsedContentLayers + parsedStyleLayers)
-        } catch { throw InputError("\(error)") }
         if !output.lowercased().hasSuffix(".png") { throw InputError("--output must name a .png file") }
     }
 
-    var parsedContentLayers: [String] { contentLayers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-    var parsedStyleLayers: [String] { styleLayers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+    func parsedScales() throws -> ScaleSchedule {
+        do { return try ScaleSchedule.parse(scales) } catch { throw InputError("\(error)") }
+    }
+
+    /// --size, else the last explicit scale, else 512.
+    var resultSize: Int {
+        if let size { return size }
+        if case .sizes(let sizes) = try? parsedScales() { return sizes.last! }
+        return 512
+    }
 
     var settings: StylizeSettings {
-        var settings = StylizeSettings(contentPath: content, stylePaths: style, outputPath: output)
-        settings.styleBlendWeights = styleBlendWeights
-        settings.size = size
-        settings.styleScale = styleScale
+        var settings = StylizeSettings(contentPath: content, stylePaths: styleOptions.style, outputPath: output)
+        settings.styleBlendWeights = styleOptions.styleBlendWeights
+        settings.size = resultSize
+        settings.scales = (try? parsedScales()) ?? .off
+        settings.styleScale = styleOptions.styleScale
         settings.iterations = iterations
         settings.optimizer = optimizer
         settings.learningRate = learningRate
         settings.historySize = lbfgsHistory
-        settings.loss.contentLayers = parsedContentLayers
-        settings.loss.styleLayers = parsedStyleLayers
-        settings.loss.contentWeight = contentWeight
-        settings.loss.styleWeight = styleWeight
-        settings.loss.totalVariationWeight = tvWeight
+        settings.loss = lossOptions.settings
         switch initialization {
         case "content": settings.initialization = .content
         case "random": settings.initialization = .random(seed: seed)
         default: settings.initialization = .image(path: initialization)
         }
-        settings.pooling = pooling
+        settings.pooling = modelOptions.pooling
         settings.originalColors = originalColors
         settings.saveEvery = saveEvery
         settings.precision = precision
@@ -153,25 +132,36 @@ struct Stylize: ParsableCommand {
     }
 
     func run() throws {
+        let configuration = try EngineConfiguration.fromEnvironment()
         let device = try DeviceInventory.device(at: deviceOptions.device ?? 0)
-        let weightsURL = try VGG19Weights.locate(explicitPath: weights)
+        let weightsURL = try modelOptions.weightsURL()
         Interrupt.install()
         let printer = ProgressPrinter(printEvery: printEvery, quiet: quiet)
-        let stylizer = Stylizer(settings: settings, device: device, weightsURL: weightsURL, reportPath: report)
+        let stylizer = Stylizer(
+            settings: settings, device: device, weightsURL: weightsURL, configuration: configuration, reportPath: report)
+        let quiet = quiet
         let result = try stylizer.run(
             progress: printer.show, shouldStop: { Interrupt.wasRequested },
             log: { message in if !quiet { FileHandle.standardError.write(Data((message + "\n").utf8)) } })
-        if result.stopReason == "interrupted" {
-            if !quiet { print("interrupted: wrote \(output) after \(result.iterations.count - 1) iterations") }
+        let iterations = result.scales.reduce(0) { $0 + $1.iterations.count - 1 }
+        switch result.stopReason {
+        case .interrupted:
+            if !quiet { print("interrupted: wrote \(output) after \(iterations) iterations") }
             throw ExitCode(130)
-        }
-        if !quiet {
-            let stopped = result.stopReason == "interrupted" ? " (interrupted)" : ""
+        case .completed, .nonFiniteLoss:
+            if quiet { return }
+            let scaleNote = result.scales.count > 1 ? " over \(result.scales.count) scales" : ""
             print(
                 String(
-                    format: "wrote %@ (%d×%d) after %d iterations%@, %.3f s/iteration on %@",
-                    output, result.output.width, result.output.height, result.iterations.count - 1, stopped,
+                    format: "wrote %@ (%d×%d) after %d iterations%@ in %.1f s, %.3f s/iteration at full size on %@",
+                    output, result.output.width, result.output.height, iterations, scaleNote, result.totalSeconds,
                     result.secondsPerIteration, device.info.name))
+            if let metrics = result.metrics {
+                print(
+                    String(
+                        format: "quality: SSIM to the content %.4f, style similarity %.4f, loss %.6g",
+                        metrics.ssim, metrics.styleSimilarity, metrics.loss.total))
+            }
         }
     }
 }

@@ -31,7 +31,8 @@ final class NetworkReferenceTests: XCTestCase {
     func testForwardOf32PixelImageToRelu51MatchesReference() throws {
         let (url, weights) = try realWeights()
         let library = try EngineTestDevice.library()
-        let network = try VGG19Loader.network(library: library, weightsURL: url, convolutionCount: 13, pooling: .max)
+        let network = try VGG19Loader.network(
+            library: library, weights: VGG19Weights.load(from: url, convolutionCount: 13), pooling: .max)
         let image = try sample("chelsea", side: 32)
         let layers = ["relu1_1", "pool1", "relu3_1", "relu4_2", "relu5_1"]
         let pass = try NetworkPass(network: network, height: 32, width: 32, layers: layers, backward: false)
@@ -52,15 +53,21 @@ final class NetworkReferenceTests: XCTestCase {
         var random = TestRandom(seed: 5)
         let initial = content.pixels.map { $0 + 10 * random.next() }
 
-        var runSettings = StylizeSettings(contentPath: "", stylePaths: [""], outputPath: "")
-        runSettings.iterations = 0
-        let gpu = try EngineTestDevice.library().gpu
+        let library = try EngineTestDevice.library()
+        let session = try EngineSession(
+            library: library,
+            network: VGG19Loader.network(
+                library: library, weights: VGG19Weights.load(from: url, convolutionCount: 13), pooling: .max))
+        let targets = try StyleTargets.compute(
+            session: session, styles: [PreparedImage(pixels: style.pixels, height: 24, width: 24)], blendWeights: [1],
+            layers: settings.styleLayers, scratchLimit: 1 << 24)
+        let objective = try StyleObjective(
+            session: session, targets: targets, content: PreparedImage(pixels: content.pixels, height: 32, width: 32),
+            settings: settings, scratchLimit: 1 << 24)
         let loop = try OptimizationLoop(
-            gpu: gpu, weightsURL: url, settings: runSettings,
-            images: PreparedImages(
-                content: .init(pixels: content.pixels, height: 32, width: 32),
-                styles: [.init(pixels: style.pixels, height: 24, width: 24)], initial: initial))
-        let device = try loop.run().losses[0]
+            session: session, objective: objective, optimizer: OptimizerSettings(),
+            initial: PreparedImage(pixels: initial, height: 32, width: 32))
+        let device = try loop.run(iterations: 0).losses[0]
 
         let cpu = reference(weights).loss(
             image: initial.map(Double.init), content: content.pixels.map(Double.init),

@@ -35,7 +35,7 @@ struct PeerRunner {
         return probe.terminationStatus == 0
     }
 
-    func run(images: PreparedImages, settings: StylizeSettings, iterations: Int) throws -> Result {
+    func run(images: BenchImages, settings: StylizeSettings, iterations: Int) throws -> Result {
         let directory = FileManager.default.temporaryDirectory.appending(path: "stylize-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -43,9 +43,9 @@ struct PeerRunner {
             try values.withUnsafeBytes { Data($0) }.write(to: directory.appending(path: name))
         }
         try write(images.content.pixels, "content.f32")
-        try write(images.initial, "init.f32")
+        try write(images.content.pixels, "init.f32")
         for (index, style) in images.styles.enumerated() { try write(style.pixels, "style\(index).f32") }
-        let blend = settings.normalizedBlendWeights
+        let blend = images.blendWeights
         let meta: [String: Any] = [
             "height": images.content.height, "width": images.content.width,
             "styles": images.styles.enumerated().map { ["height": $1.height, "width": $1.width, "weight": blend[$0]] },
@@ -53,7 +53,7 @@ struct PeerRunner {
                 "contentLayers": settings.loss.contentLayers, "styleLayers": settings.loss.styleLayers,
                 "contentWeight": settings.loss.contentWeight, "styleWeight": settings.loss.styleWeight,
                 "totalVariationWeight": settings.loss.totalVariationWeight, "pooling": settings.pooling.rawValue,
-                "optimizer": settings.optimizer.rawValue, "learningRate": settings.effectiveLearningRate,
+                "optimizer": settings.optimizer.rawValue, "learningRate": settings.optimizerSettings.effectiveLearningRate,
                 "historySize": settings.historySize, "iterations": iterations,
             ],
         ]

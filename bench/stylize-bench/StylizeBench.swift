@@ -53,12 +53,11 @@ struct StylizeBench: ParsableCommand {
     var samples: String = "samples"
 
     func run() throws {
+        let configuration = try EngineConfiguration.fromEnvironment()
         let device = try DeviceInventory.device(at: self.device)
         let gpu = try ComputeDevice(device: device)
-        let tuning = try GEMMTuning.prepare(gpu: gpu, mode: GEMMTuning.modeFromEnvironment(default: .search)) {
-            print($0)
-        }
-        let weights = try VGG19Weights.locate(explicitPath: nil)
+        let tuning = try GEMMTuning.prepare(gpu: gpu, mode: configuration.gemmTuning ?? .search) { print($0) }
+        let weightsURL = try VGG19Weights.locate(explicitPath: nil)
         var results = BenchResults(device: device.info, gemmParameters: tuning?.name ?? "clblast-default", iterations: iterations)
         print("device: \(device.info.name) (\(device.info.platformName))")
 
@@ -87,23 +86,38 @@ struct StylizeBench: ParsableCommand {
                 contentPath: samples + "/astronaut.png", stylePaths: [samples + "/ihc.png"], outputPath: "")
             settings.size = size
             settings.iterations = iterations
-            let images = try StyleInputs.load(settings: settings).prepared
+            let inputs = try StyleInputs.load(settings: settings)
+            let content = inputs.content.resized(longestSide: size)
+            let images = BenchImages(
+                content: PreparedImage(content),
+                styles: inputs.styles.map { PreparedImage($0.resized(longestSide: settings.transfer.styleSide(forSize: size))) },
+                blendWeights: StyleSource(images: inputs.styles, layers: []).blendWeights)
             var row = BenchResults.SizeRow(size: size)
             let flops = FLOPModel.perIteration(
                 height: images.content.height, width: images.content.width, settings: settings.loss)
+            let weights = try VGG19Weights.load(
+                from: weightsURL, convolutionCount: VGG19Network.convolutionsNeeded(for: settings.loss.layers))
             for precision in precisions {
                 settings.precision = precision
-                // A fresh device context per run, so that peak memory is this run's alone.
-                let runGPU = try ComputeDevice(device: device)
-                let loop = try OptimizationLoop(gpu: runGPU, weightsURL: weights, settings: settings, images: images)
-                let layerProfile = profile ? LayerProfile(queue: runGPU.queue) : nil
+                // A fresh session per run, so that peak memory is this run's alone.
+                let session = try EngineSession(
+                    device: device, weights: weights, precision: precision, configuration: configuration)
+                let targets = try StyleTargets.compute(
+                    session: session, styles: images.styles, blendWeights: images.blendWeights,
+                    layers: settings.loss.styleLayers, scratchLimit: settings.scratchLimit)
+                let objective = try StyleObjective(
+                    session: session, targets: targets, content: images.content, settings: settings.loss,
+                    scratchLimit: settings.scratchLimit)
+                let loop = try OptimizationLoop(
+                    session: session, objective: objective, optimizer: settings.optimizerSettings, initial: images.content)
+                let layerProfile = profile ? LayerProfile(queue: session.computeDevice.queue) : nil
                 loop.profile = layerProfile
                 // The profile leaves out the first two iterations, like the timings.
-                let run = try loop.run(afterUpdate: { if $0 == 2 { layerProfile?.reset() } })
+                let run = try loop.run(iterations: iterations, afterUpdate: { if $0 == 2 { layerProfile?.reset() } })
                 let seconds = OptimizationLoop.medianIterationSeconds(run.elapsed, warmup: 2)
                 row.engine[precision.rawValue] = .init(
                     secondsPerIteration: seconds, gflops: flops / seconds / 1e9,
-                    peakDeviceBytes: runGPU.context.peakAllocatedBytes, initialLoss: run.losses.first!.total,
+                    peakDeviceBytes: session.peakAllocatedBytes, initialLoss: run.losses.first!.total,
                     finalLoss: run.losses.last!.total, losses: run.losses.map(\.total))
                 print(String(format: "%d² %@: %.3f s/iteration, loss %.6g", size, precision.rawValue, seconds, run.losses.last!.total))
                 if let layerProfile { printProfile(layerProfile, evaluations: max(1, iterations - 1)) }

@@ -2,7 +2,7 @@ import CLRuntime
 
 /// The spec's total loss of an image and its gradient, evaluated on the device.
 ///
-/// Targets (content activations, blended style Grams) are computed once at setup; each
+/// Targets (content activations, and the blended style Grams of `StyleTargets`) are set at setup; each
 /// `evaluate` then runs VGG19 forward and backward, adds the content, style and total
 /// variation gradients, and leaves the raw loss sums in `DeviceScalars` slots, read with
 /// the optimizer's scalars in the iteration's single host synchronisation.
@@ -15,29 +15,24 @@ public final class StyleObjective: @unchecked Sendable {
     let firstSlot: Int
     var slotCount: Int { settings.contentLayers.count + settings.styleLayers.count + 1 }
     private var contentTargets: [String: Buffer<Float>] = [:]
-    private let styleTargets: [String: Buffer<Float>]
+    public let targets: StyleTargets
     private let gram: Buffer<Float>
     private let gradGram: Buffer<Float>
 
     /// - Parameters:
+    ///   - targets: the style targets, for `settings.styleLayers` of this network.
     ///   - height, width: the output size; the objective's backward pass is made for it.
     ///   - content: the preprocessed content image [3×H×W].
-    ///   - styles: preprocessed style images with their blend weights (any positive scale).
-    ///
-    /// The style targets are taken first, each through a pass of its own that is freed before
-    /// the output's pass is allocated, so peak memory holds one pass at a time.
     public init(
-        library: KernelLibrary, scalars: DeviceScalars, network: VGG19Network, height: Int, width: Int,
-        scratchLimit: Int = 1 << 24, settings: LossSettings, content: Buffer<Float>,
-        styles: [(image: Buffer<Float>, height: Int, width: Int, weight: Float)]
+        library: KernelLibrary, scalars: DeviceScalars, network: VGG19Network, targets: StyleTargets, height: Int,
+        width: Int, scratchLimit: Int = 1 << 24, settings: LossSettings, content: Buffer<Float>
     ) throws {
-        precondition(!styles.isEmpty || settings.styleLayers.isEmpty, "style layers need a style image")
+        precondition(targets.shape.layers == settings.styleLayers, "the style targets are for other layers")
         self.library = library
         self.scalars = scalars
         self.settings = settings
+        self.targets = targets
         let gpu = library.gpu
-        styleTargets = try Self.styleTargets(
-            library: library, network: network, styles: styles, layers: settings.styleLayers, scratchLimit: scratchLimit)
         let pass = try NetworkPass(
             network: network, height: height, width: width, layers: settings.layers, scratchLimit: scratchLimit,
             backward: true)
@@ -56,33 +51,35 @@ public final class StyleObjective: @unchecked Sendable {
         }
     }
 
-    /// A = Σ_k b_k · Gram(style k) for each style layer, b normalised to sum to 1.
-    static func styleTargets(
-        library: KernelLibrary, network: VGG19Network, styles: [(image: Buffer<Float>, height: Int, width: Int, weight: Float)],
-        layers: [String], scratchLimit: Int
-    ) throws -> [String: Buffer<Float>] {
-        guard !layers.isEmpty else { return [:] }
-        var targets: [String: Buffer<Float>] = [:]
-        let weightSum = styles.reduce(0) { $0 + $1.weight }
-        for style in styles {
-            let stylePass = try NetworkPass(
-                network: network, height: style.height, width: style.width, layers: layers, scratchLimit: scratchLimit,
-                backward: false)
-            try stylePass.forward(image: style.image)
-            for name in layers {
-                let features = stylePass.activation(name)
-                if targets[name] == nil {
-                    targets[name] = try library.gpu.buffer(Float.self, count: features.channels * features.channels)
-                    try targets[name]!.fill(0, queue: library.queue)
-                }
-                try Gram.forward(
-                    library: library, features: features.buffer, channels: features.channels,
-                    positions: features.positions, gram: targets[name]!, scratch: stylePass.scratch,
-                    scale: style.weight / weightSum, accumulate: true)
-            }
-            try library.queue.finish()
+    /// The objective of `session`'s network for one content image at its size.
+    public convenience init(
+        session: EngineSession, targets: StyleTargets, content: PreparedImage, settings: LossSettings,
+        scratchLimit: Int
+    ) throws {
+        try self.init(
+            library: session.library, scalars: session.scalars, network: session.network, targets: targets,
+            height: content.height, width: content.width, scratchLimit: scratchLimit, settings: settings,
+            content: session.library.gpu.buffer(content.pixels))
+    }
+
+    /// An objective that computes its own style targets from `styles` (preprocessed, with
+    /// blend weights of any positive scale). The targets are taken first, each style through
+    /// a pass of its own freed before the output's pass exists, so one pass is in memory at a time.
+    public convenience init(
+        library: KernelLibrary, scalars: DeviceScalars, network: VGG19Network, height: Int, width: Int,
+        scratchLimit: Int = 1 << 24, settings: LossSettings, content: Buffer<Float>,
+        styles: [(image: Buffer<Float>, height: Int, width: Int, weight: Float)]
+    ) throws {
+        precondition(!styles.isEmpty || settings.styleLayers.isEmpty, "style layers need a style image")
+        let prepared = try styles.map {
+            PreparedImage(pixels: try $0.image.download(queue: library.queue), height: $0.height, width: $0.width)
         }
-        return targets
+        let targets = try StyleTargets.compute(
+            library: library, network: network, styles: prepared, blendWeights: styles.map(\.weight),
+            layers: settings.styleLayers, scratchLimit: scratchLimit)
+        try self.init(
+            library: library, scalars: scalars, network: network, targets: targets, height: height, width: width,
+            scratchLimit: scratchLimit, settings: settings, content: content)
     }
 
     /// Forward and backward at `image` [3×H×W]: `gradient` receives ∂loss/∂image and the loss
@@ -113,7 +110,7 @@ public final class StyleObjective: @unchecked Sendable {
                 library: library, features: features.buffer, channels: features.channels,
                 positions: features.positions, gram: gram, scratch: pass.scratch)
             try LossTerms.styleGram(
-                library: library, gram: gram, target: styleTargets[name]!, channels: features.channels,
+                library: library, gram: gram, target: targets.grams[name]!, channels: features.channels,
                 weight: settings.styleWeight, gradGram: gradGram, scalars: scalars,
                 slot: firstSlot + settings.contentLayers.count + index)
             try Gram.backward(

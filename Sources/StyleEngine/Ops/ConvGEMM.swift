@@ -1,23 +1,6 @@
 import CLRuntime
 import Foundation
 
-/// Which GEMM multiplies the convolutions' matrices.
-public enum GEMMBackend: String, Sendable, Codable, CaseIterable {
-    /// CLBlast's SGEMM: tuned for GPUs, and what every non-CPU device gets.
-    case clblast
-    /// kernels/gemm.cl: register-blocked for CPUs, where it runs ~1.6× CLBlast's best tiling
-    /// (PoCL, VGG19's shapes: 165–180 against 100–110 GFLOP/s).
-    case packed
-
-    /// `STYLIZE_GPU_GEMM` = clblast or packed; otherwise packed on CPU devices, CLBlast elsewhere.
-    public static func fromEnvironment(for info: DeviceInfo) -> GEMMBackend {
-        if let name = ProcessInfo.processInfo.environment["STYLIZE_GPU_GEMM"], let backend = Self(rawValue: name) {
-            return backend
-        }
-        return info.isCPU ? .packed : .clblast
-    }
-}
-
 /// C = A·B for the convolutions, through the library's GEMM backend.
 ///
 /// Shapes: A [batch][M][K] in panels of `panelRows` rows (`pack_panels` in kernels/gemm.cl;

@@ -18,14 +18,35 @@ public final class DeviceScalars: @unchecked Sendable {
         values = try library.gpu.buffer(Float.self, count: 1)
     }
 
-    /// Reserves `count` consecutive slots and returns the first; only during setup.
+    /// Reserves `count` consecutive slots (zero) and returns the first; only during setup.
+    /// Values already held are kept when the buffers grow.
     public func reserve(_ count: Int) throws -> Int {
         let first = capacity
         capacity += count
-        partials = try library.gpu.buffer(Float.self, count: capacity * library.reduceGroups)
-        values = try library.gpu.buffer(Float.self, count: capacity)
-        try values.fill(0, queue: library.queue)
+        if capacity > values.count || capacity * library.reduceGroups > partials.count {
+            let grown = try library.gpu.buffer(Float.self, count: capacity)
+            try grown.fill(0, queue: library.queue)
+            if first > 0 { try grown.copy(from: values, count: first, queue: library.queue) }
+            values = grown
+            partials = try library.gpu.buffer(Float.self, count: capacity * library.reduceGroups)
+        } else {
+            try values.fill(0, offset: first, count: count, queue: library.queue)
+        }
         return first
+    }
+
+    /// Gives back every slot from `first` on (reserved by a run or scale that has ended), so a
+    /// session serving many runs does not grow; the buffers keep their size for the next.
+    public func release(from first: Int) {
+        precondition(first >= 0 && first <= capacity)
+        capacity = first
+    }
+
+    /// Runs `body`, then gives back every slot reserved during it.
+    public func scoped<T>(_ body: () throws -> T) rethrows -> T {
+        let first = capacity
+        defer { release(from: first) }
+        return try body()
     }
 
     /// values[outSlot ..< outSlot+count] = Σ partials of slots slot0 ..< slot0+count, each times

@@ -12,19 +12,21 @@ public final class KernelLibrary: @unchecked Sendable {
     public let reduceGroups: Int
     /// How activations and weights are stored (`-DSTORAGE_HALF` for fp16).
     public let precision: Precision
-    /// How 3×3 convolutions are computed (nil: the device's default).
+    /// How 3×3 convolutions are computed.
     public let convolution: ConvolutionAlgorithm
-    /// Which GEMM multiplies the convolutions' matrices (nil: the device's default).
+    /// Which GEMM multiplies the convolutions' matrices.
     public let gemm: GEMMBackend
 
+    /// `convolution` and `gemm`: nil takes the device's default (`EngineConfiguration`).
     public init(
         gpu: ComputeDevice, precision: Precision = .fp32, convolution: ConvolutionAlgorithm? = nil,
         gemm: GEMMBackend? = nil, reductions: ReductionKind? = nil, reduceGroups: Int = 64
     ) {
         self.gpu = gpu
         self.precision = precision
-        self.convolution = convolution ?? .fromEnvironment(for: gpu.info)
-        self.gemm = gemm ?? .fromEnvironment(for: gpu.info)
+        let defaults = EngineConfiguration()
+        self.convolution = convolution ?? defaults.convolution(for: gpu.info)
+        self.gemm = gemm ?? defaults.gemm(for: gpu.info)
         self.reductions = reductions ?? (gpu.info.isCPU ? .chunked : .tree)
         self.reduceLocal = self.reductions == .chunked ? 1 : 64
         self.reduceGroups = reduceGroups
@@ -54,33 +56,4 @@ public final class KernelLibrary: @unchecked Sendable {
     /// The global size of a reduction kernel: REDUCE_GROUPS groups of REDUCE_LOCAL items.
     var reductionGlobal: [Int] { [reduceLocal * reduceGroups] }
     var reductionLocal: [Int] { [reduceLocal] }
-}
-
-/// How reductions (dot products, norms, losses) fill a work-group's partial sum.
-public enum ReductionKind: String, Sendable, CaseIterable {
-    /// Work-items stride through the vector together, then tree-reduce in local memory (GPUs).
-    case tree
-    /// Each work-item sums one contiguous chunk with vector accumulators (CPUs, where the
-    /// tree's barriers and strided reads run ~20× slower).
-    case chunked
-}
-
-/// How 3×3 convolutions are computed.
-public enum ConvolutionAlgorithm: String, Sendable, Codable, CaseIterable {
-    /// im2col + one GEMM per band of rows.
-    case im2col
-    /// Winograd F(2×2, 3×3) + 16 GEMMs (2.25× fewer multiplies) where both channel counts
-    /// are ≥ 16, im2col below.
-    case winograd
-    /// kernels/conv_direct.cl: register-blocked direct convolution, for CPUs (~2× the others there).
-    case direct
-
-    /// `STYLIZE_GPU_CONV` = im2col, winograd or direct; otherwise direct on CPU devices and
-    /// Winograd (on CLBlast's GEMM) elsewhere.
-    public static func fromEnvironment(for info: DeviceInfo) -> ConvolutionAlgorithm {
-        if let name = ProcessInfo.processInfo.environment["STYLIZE_GPU_CONV"], let algorithm = Self(rawValue: name) {
-            return algorithm
-        }
-        return info.isCPU ? .direct : .winograd
-    }
 }

@@ -4,10 +4,10 @@ import Foundation
 /// Puts VGG19 on a device: the 8-bit indices and tables travel, and a kernel expands them
 /// there (`table[index]`), so only the compressed form crosses the bus.
 public enum VGG19Loader {
-    public static func network(library: KernelLibrary, weightsURL: URL, convolutionCount: Int, pooling: Pooling) throws
-        -> VGG19Network
-    {
-        let weights = try VGG19Weights.load(from: weightsURL, convolutionCount: convolutionCount)
+    /// The network of `weights`' layers on the library's device (counted in
+    /// `EngineCounters.weightUploads`).
+    public static func network(library: KernelLibrary, weights: VGG19Weights, pooling: Pooling) throws -> VGG19Network {
+        EngineCounters.weightUploads.add(1, ordering: .relaxed)
         let convolutions = try weights.layers.map { layer in
             try DeviceConvLayer(
                 library: library, inChannels: layer.inChannels, outChannels: layer.outChannels,

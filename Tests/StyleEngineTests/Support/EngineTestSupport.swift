@@ -5,9 +5,10 @@ import XCTest
 
 /// The device the engine tests run on: `STYLIZE_GPU_TEST_DEVICE` (default 0: PoCL in CI).
 enum EngineTestDevice {
+    static var index: Int { Int(ProcessInfo.processInfo.environment["STYLIZE_GPU_TEST_DEVICE"] ?? "") ?? 0 }
+
     static func library() throws -> KernelLibrary {
-        let index = Int(ProcessInfo.processInfo.environment["STYLIZE_GPU_TEST_DEVICE"] ?? "") ?? 0
-        return KernelLibrary(gpu: try ComputeDevice(device: DeviceInventory.device(at: index)))
+        KernelLibrary(gpu: try ComputeDevice(device: DeviceInventory.device(at: index)))
     }
 }
 

@@ -1,15 +1,12 @@
-/// Everything that defines one stylization run (the CLI fills it; the report records it).
+/// Everything that defines one stylization job (the CLI fills it; the report records it):
+/// the files, and the transfer's settings.
 public struct StylizeSettings: Sendable, Codable, Equatable {
     public enum Initialization: Sendable, Codable, Equatable {
         case content
-        /// Normal noise with standard deviation `randomInitSigma` on the preprocessed scale.
+        /// Normal noise (`Initialization.randomSigma`) from this seed.
         case random(seed: UInt64)
         case image(path: String)
     }
-
-    /// σ of random initialisation, on the 0–255 preprocessed scale. neural-style's 0.001
-    /// rounds to a flat grey image; 1 gives visible grain, so the seed shapes the result.
-    public static let randomInitSigma: Float = 1
 
     public var contentPath: String
     public var stylePaths: [String]
@@ -18,9 +15,11 @@ public struct StylizeSettings: Sendable, Codable, Equatable {
     public var outputPath: String
     /// Longest side of the output, in pixels.
     public var size = 512
-    /// Style images are resized to style scale × `size` on their longest side.
+    /// Style images are resized to style scale × each scale's size on their longest side.
     public var styleScale: Float = 1
     public var iterations = 1000
+    /// Coarse-to-fine scales (`ScaleSchedule`); the CLI's default is `auto`.
+    public var scales = ScaleSchedule.off
     public var optimizer = OptimizerKind.lbfgs
     /// nil: 1 for L-BFGS, 10 for Adam.
     public var learningRate: Float?
@@ -46,12 +45,21 @@ public struct StylizeSettings: Sendable, Codable, Equatable {
         self.outputPath = outputPath
     }
 
-    public var effectiveLearningRate: Float { learningRate ?? (optimizer == .lbfgs ? 1 : 10) }
+    public var optimizerSettings: OptimizerSettings {
+        OptimizerSettings(kind: optimizer, learningRate: learningRate, historySize: historySize)
+    }
 
-    /// Blend weights normalised to sum to 1.
-    public var normalizedBlendWeights: [Float] {
-        let weights = styleBlendWeights.isEmpty ? Array(repeating: 1, count: stylePaths.count) : styleBlendWeights
-        let sum = weights.reduce(0, +)
-        return weights.map { $0 / sum }
+    /// The engine's part of these settings.
+    public var transfer: TransferSettings {
+        var transfer = TransferSettings()
+        transfer.size = size
+        transfer.styleScale = styleScale
+        transfer.iterations = iterations
+        transfer.scales = scales
+        transfer.optimizer = optimizerSettings
+        transfer.loss = loss
+        transfer.originalColors = originalColors
+        transfer.scratchLimit = scratchLimit
+        return transfer
     }
 }

@@ -1,0 +1,24 @@
+/// What shapes one style transfer, below the job runners: no paths, only numbers and choices.
+public struct TransferSettings: Sendable, Equatable {
+    /// Longest side of the result.
+    public var size = 512
+    /// Style images are resized to style scale × each scale's size on their longest side.
+    public var styleScale: Float = 1
+    /// `--iterations`: spread over the scales by `ScaleSchedule.iterations`.
+    public var iterations = 1000
+    public var scales = ScaleSchedule.off
+    public var optimizer = OptimizerSettings()
+    public var loss = LossSettings()
+    /// Keep the content's colours: the result's luminance with the content's chroma.
+    public var originalColors = false
+    /// The im2col / Winograd scratch limit, in floats.
+    public var scratchLimit = 1 << 24
+
+    public init() {}
+
+    /// The longest side of each scale, smallest first.
+    public var scaleSizes: [Int] { scales.sizes(for: size) }
+
+    /// The longest side of the style images at a scale whose longest side is `size`.
+    public func styleSide(forSize size: Int) -> Int { max(1, Int((Float(size) * styleScale).rounded())) }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import StyleEngine
+
+/// The style images and how they are blended and sized: shared by stylize and evaluate.
+struct StyleOptions: ParsableArguments {
+    @Option(
+        name: .long, parsing: .upToNextOption,
+        help: "One or more paintings whose style to take (PNG or JPEG).")
+    var style: [String]
+
+    @Option(
+        name: .customLong("style-blend-weights"), parsing: .upToNextOption,
+        help: "One weight per style image; normalised to sum to 1. (default: equal)")
+    var styleBlendWeights: [Float] = []
+
+    @Option(name: .customLong("style-scale"), help: "Style images are resized to this × the result's size.")
+    var styleScale: Float = 1
+
+    func validate() throws {
+        if style.isEmpty { throw InputError("give at least one --style image") }
+        if !styleBlendWeights.isEmpty && styleBlendWeights.count != style.count {
+            throw InputError(
+                "--style-blend-weights has \(styleBlendWeights.count) values for \(style.count) style images")
+        }
+        if styleBlendWeights.contains(where: { !($0 >= 0) }) || (!styleBlendWeights.isEmpty && styleBlendWeights.reduce(0, +) <= 0) {
+            throw InputError("--style-blend-weights must be non-negative with a positive sum")
+        }
+        if !(styleScale > 0) { throw InputError("--style-scale must be positive") }
+    }
+}
