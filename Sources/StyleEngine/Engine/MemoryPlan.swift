@@ -22,11 +22,23 @@ public struct MemoryPlan: Sendable {
         self.convolution = convolution
     }
 
+    /// What one convolution layer takes besides its weights and activations, as its method
+    /// reckons it (`ConvolutionMethod.estimate`).
+    struct ConvolutionEstimate {
+        /// Floats of band scratch (im2col or Winograd input, with products or output bands).
+        let bandFloats: Int
+        /// Floats of one layer's weights prepared per call (transformed, or converted to float).
+        let weightScratchFloats: Int
+        /// Bytes of weights prepared once and kept (packed filters).
+        let preparedBytes: Int
+    }
+
     /// Bytes for an output of height × width, with scratch capped at `scratchLimit` floats.
     public func bytes(height: Int, width: Int, scratchLimit: Int) -> Int {
         var activations = 0
         var largest = 3 * height * width
-        var scratch = 0
+        var estimates: [ConvolutionEstimate] = []
+        var weights = 0
         var inChannels = 3
         var convolution = 0
         for (block, count) in VGG19Layers.convolutionsPerBlock.enumerated() where convolution < channels.count {
@@ -35,7 +47,11 @@ public struct MemoryPlan: Sendable {
                 let out = channels[convolution]
                 activations += out * positions
                 largest = max(largest, out * positions)
-                scratch = max(scratch, max(inChannels, out) * 9 * positions)
+                let shape = ConvolutionShape(inChannels: inChannels, outChannels: out)
+                estimates.append(
+                    self.convolution.methodType(for: shape).estimate(
+                        shape: shape, positions: positions, precisionBytes: precisionBytes, scratchLimit: scratchLimit))
+                weights += out * inChannels * 9
                 inChannels = out
                 convolution += 1
             }
@@ -51,23 +67,14 @@ public struct MemoryPlan: Sendable {
             historyBytes = 2 * (historySize + 1) * image * precisionBytes
         case .adam: vectors = 2
         }
-        // im2col (or Winograd input) scratch, and about as much again for Winograd's products;
-        // direct convolutions keep only the Grams' scratch.
-        let direct = self.convolution == .direct
-        let convScratch = direct ? NetworkPass.gramScratch : 2 * min(scratch, scratchLimit)
+        // The convolutions' band scratch; where none bands (direct), the Grams' scratch.
+        let bandScratch = estimates.map(\.bandFloats).max() ?? 0
+        let convScratch = bandScratch > 0 ? bandScratch : NetworkPass.gramScratch
         let floats = convScratch + 2 * largest + (vectors + 4) * image
-        // Weights in the storage precision, plus one layer's Winograd-transformed filter built
-        // per call; direct convolutions keep both packed filters (storage precision) and, in
-        // FP16, convert one layer's to float per call.
-        var weights = 0
-        var transformed = 0
-        inChannels = 3
-        for out in channels {
-            weights += out * inChannels * 9
-            transformed = max(transformed, (direct ? 9 : 16) * out * inChannels)
-            inChannels = out
-        }
-        let packed = direct ? 2 * weights * precisionBytes + (precisionBytes == 4 ? 0 : transformed * 4) : transformed * 4
-        return floats * 4 + packed + (activations + weights) * precisionBytes + historyBytes
+        // Weights in the storage precision, what the methods keep prepared, and one layer's
+        // weights prepared per call.
+        let prepared =
+            estimates.map(\.preparedBytes).reduce(0, +) + (estimates.map(\.weightScratchFloats).max() ?? 0) * 4
+        return floats * 4 + prepared + (activations + weights) * precisionBytes + historyBytes
     }
 }

@@ -55,7 +55,6 @@ public final class NetworkPass: @unchecked Sendable {
         let convolutionNamesRead = Set(layers.filter { $0.hasPrefix("conv") })
 
         var channels = 3
-        var scratchNeeded = 0
         var largest = 0
         for position in 0...deepest {
             let layer = VGG19Layers.all[position]
@@ -65,9 +64,6 @@ public final class NetworkPass: @unchecked Sendable {
                 let conv = network.convolutions[index]
                 precondition(conv.inChannels == channels, "convolution \(layer.name) expects \(conv.inChannels) channels")
                 channels = conv.outChannels
-                if !DirectConv.applies(library) {
-                    scratchNeeded = max(scratchNeeded, max(conv.inChannels, conv.outChannels) * 9 * h * w)
-                }
                 let buffer = try StoredBuffer.allocate(library: library, count: channels * h * w)
                 outputs.append(Activation(buffer: buffer, channels: channels, height: h, width: w))
                 fusedReLU.append(false)
@@ -89,14 +85,15 @@ public final class NetworkPass: @unchecked Sendable {
             guard case .convolution(let index) = VGG19Layers.all[position].kind else { return nil }
             return (network.convolutions[index], built[position].height, built[position].width)
         }
-        // Direct convolutions need no band scratch; Grams keep their partial sums in it.
-        let minimum =
-            DirectConv.applies(library)
-            ? Self.gramScratch
-            : convolutionPositions.map { conv, _, width in
-                Conv3x3.minimumScratch(channels: max(conv.inChannels, conv.outChannels), width: width, library: library)
-            }.max() ?? 1
-        let columns = try gpu.buffer(Float.self, count: max(minimum, min(scratchNeeded, scratchLimit)))
+        // The band scratch holds the widest layer's whole image unless the limit says less, never
+        // less than every layer's narrowest band; Grams keep their partial sums in it when no
+        // convolution bands (direct ones).
+        let bands = convolutionPositions.map { conv, height, width in
+            conv.method.columns(height: height, width: width, library: library)
+        }
+        let (whole, minimum) = (bands.map(\.whole).max() ?? 0, bands.map(\.minimum).max() ?? 0)
+        let columns = try gpu.buffer(
+            Float.self, count: max(minimum > 0 ? minimum : Self.gramScratch, min(whole, scratchLimit)))
         convScratch = try Self.convScratch(library: library, columns: columns, convolutions: convolutionPositions)
         gradients = backward ? [try gpu.buffer(Float.self, count: largest), try gpu.buffer(Float.self, count: largest)] : []
     }
@@ -106,44 +103,15 @@ public final class NetworkPass: @unchecked Sendable {
     static let gramScratch = 1 << 20
 
     /// Weight, band and product scratch for these convolutions (each (layer, height, width)),
-    /// both directions, beside the shared `columns`.
+    /// both directions, beside the shared `columns`: what their methods ask for.
     static func convScratch(library: KernelLibrary, columns: Buffer<Float>, convolutions: [(DeviceConvLayer, Int, Int)])
         throws -> ConvScratch
     {
-        let gpu = library.gpu
-        let winograd = convolutions.filter { Winograd.applies(to: $0.0, library: library) }
-        if DirectConv.applies(library) {
-            let weightCount =
-                library.precision == .fp16 ? convolutions.map { DirectConv.scratchCount($0.0) }.max() ?? 0 : 0
-            return ConvScratch(
-                columns: columns, weights: weightCount > 0 ? try gpu.buffer(Float.self, count: weightCount) : nil,
-                outputBand: nil)
-        }
-        let halfIm2col = library.precision == .fp16 ? convolutions.filter { !Winograd.applies(to: $0.0, library: library) } : []
-        let weightCount = max(
-            halfIm2col.map { Conv3x3.packedWeightCount($0.0, library: library) }.max() ?? 0,
-            winograd.flatMap { conv, _, _ in
-                [(conv.outChannels, conv.inChannels), (conv.inChannels, conv.outChannels)].map {
-                    Winograd.transformedWeightCount(rows: $0.0, cols: $0.1, library: library)
-                }
-            }.max() ?? 0)
-        let bandCount = halfIm2col.map { conv, height, width in
-            conv.outChannels * width
-                * Conv3x3.bandRows(
-                    channels: conv.inChannels, height: height, width: width, scratchCount: columns.count,
-                    library: library)
-        }.max() ?? 0
-        let productCount = winograd.flatMap { conv, height, width in
-            [(conv.inChannels, conv.outChannels), (conv.outChannels, conv.inChannels)].map {
-                Winograd.productCount(
-                    inChannels: $0.0, outChannels: $0.1, height: height, width: width, scratchCount: columns.count,
-                    library: library)
-            }
-        }.max() ?? 0
-        return ConvScratch(
-            columns: columns, weights: weightCount > 0 ? try gpu.buffer(Float.self, count: weightCount) : nil,
-            outputBand: bandCount > 0 ? try gpu.buffer(Float.self, count: bandCount) : nil,
-            products: productCount > 0 ? try gpu.buffer(Float.self, count: productCount) : nil)
+        try ConvScratch(
+            library: library, columns: columns,
+            needs: convolutions.map { conv, height, width in
+                conv.method.scratch(height: height, width: width, columns: columns.count, library: library)
+            })
     }
 
     /// The forward output of a layer the pass computes.
@@ -167,9 +135,9 @@ public final class NetworkPass: @unchecked Sendable {
             switch layer.kind {
             case .convolution(let index):
                 let fuse = position + 1 <= deepestPosition && fusedReLU[position + 1]
-                try Conv3x3.forward(
-                    library: library, layer: network.convolutions[index], input: input, height: inputShape.height,
-                    width: inputShape.width, output: output.buffer, scratch: convScratch, relu: fuse)
+                try network.convolutions[index].method.forward(
+                    library: library, input: input, height: inputShape.height, width: inputShape.width,
+                    output: output.buffer, scratch: convScratch, relu: fuse)
             case .relu:
                 if !fusedReLU[position] {
                     try ReLU.forward(library: library, input: input, output: output.buffer, count: output.count)
@@ -206,9 +174,9 @@ public final class NetworkPass: @unchecked Sendable {
                 try ReLU.backward(library: library, output: output.buffer, gradient: gradients[current], count: output.count)
             case .convolution(let index):
                 let target = position == 0 ? imageGradient : gradients[1 - current]
-                try Conv3x3.backwardInput(
-                    library: library, layer: network.convolutions[index], gradOutput: gradients[current],
-                    height: output.height, width: output.width, gradInput: target, scratch: convScratch)
+                try network.convolutions[index].method.backwardInput(
+                    library: library, gradOutput: gradients[current], height: output.height, width: output.width,
+                    gradInput: target, scratch: convScratch)
                 current = 1 - current
             case .pool:
                 let input = outputs[position - 1]

@@ -34,7 +34,7 @@ public final class KernelLibrary: @unchecked Sendable {
 
     var buildOptions: String {
         [
-            "-DREDUCE_LOCAL=\(reduceLocal) -DREDUCE_GROUPS=\(reduceGroups)", ConvGEMM.buildOptions, DirectConv.buildOptions,
+            "-DREDUCE_LOCAL=\(reduceLocal) -DREDUCE_GROUPS=\(reduceGroups)", ConvGEMM.buildOptions, DirectConvolution.buildOptions,
             Gram.buildOptions, precision == .fp16 ? "-DSTORAGE_HALF=1" : "", reductions == .chunked ? "-DREDUCE_CHUNKED=1" : "",
         ].filter { !$0.isEmpty }.joined(separator: " ")
     }
