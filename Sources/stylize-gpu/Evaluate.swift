@@ -7,6 +7,7 @@ import StyleEngine
 struct Evaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure images against a content photo and style paintings.",
+        usage: "stylize-gpu evaluate IMAGE… --content C --style S… [--json] [options]",
         discussion: """
             For each IMAGE, at its own size (the content is resized to it; styles to --style-scale × \
             its longest side): SSIM to the content (Wang et al. 2004, 11×11 Gaussian window, σ 1.5, \
@@ -29,11 +30,13 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
-    @Argument(help: "The images to measure (PNG or JPEG).")
-    var images: [String]
+    @Argument(help: "The images to measure (PNG or JPEG), before the options or after `--` (--style takes every name up to the next option).")
+    var images: [String] = []
 
     func validate() throws {
-        if images.isEmpty { throw InputError("give at least one image to evaluate") }
+        if images.isEmpty {
+            throw InputError("name the images to measure first: stylize-gpu evaluate IMAGE… --content C --style S…")
+        }
     }
 
     /// One image's row of the output.

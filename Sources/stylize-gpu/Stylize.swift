@@ -19,7 +19,7 @@ struct Stylize: ParsableCommand {
             Coarse to fine (--scales auto, the default): the image is optimized first at a small \
             size, then at sizes growing by √2 up to --size, each scale starting from the previous \
             result upsampled. Each scale runs half of --iterations, so the whole ladder costs about \
-            as much as --iterations at full size. Sizes below 182 px have one scale.
+            as much as --iterations at full size. Sizes below 181 px have one scale.
 
             Environment: STYLIZE_GPU_CONV=direct|winograd|im2col, STYLIZE_GPU_GEMM=packed|clblast, \
             STYLIZE_GPU_GEMM_TUNING=off|cached|search override the device's defaults.

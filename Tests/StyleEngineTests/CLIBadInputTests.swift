@@ -86,6 +86,21 @@ final class CLIBadInputTests: XCTestCase {
         try assertFails(extra: ["--size", "30000"], message: "would fit")
     }
 
+    func testBadScales() throws {
+        try assertFails(extra: ["--scales", "512,256"], message: "--scales sizes must increase")
+        try assertFails(extra: ["--scales", "fine"], message: "--scales takes off, auto or increasing sizes")
+        try assertFails(extra: ["--scales", "16,24"], message: "--scales ends at 24 but --size is 32")
+    }
+
+    func testBadEnvironmentOverrideIsOneLineBeforeAnyWork() throws {
+        let result = try CLI.run(
+            ["--content", CLI.sample("astronaut.png"), "--style", CLI.sample("ihc.png"), "--size", "32", "-o",
+             path("out.png")], environment: ["STYLIZE_GPU_CONV": "fft"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertEqual(result.stderr, "Error: STYLIZE_GPU_CONV=fft is not one of im2col, winograd, direct\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("out.png")))
+    }
+
     func testUnknownLayer() throws {
         try assertFails(extra: ["--style-layers", "relu1_1,relu9_9"], message: "unknown layer 'relu9_9'")
     }

@@ -66,7 +66,7 @@ final class EngineSessionTests: XCTestCase {
         _ = try styles.targets(session: session, side: 32, scratchLimit: 1 << 20)
         XCTAssertEqual(EngineCounters.styleTargetComputations.load(ordering: .relaxed) - computations, 2)
         XCTAssertTrue(a.grams["relu1_1"]! === b.grams["relu1_1"]!)
-        XCTAssertEqual(a.shape.styleSizes, [.init(width: 24, height: 24)])
+        XCTAssertEqual(a.shape.styleSizes, [StyleTargets.ImageSize(width: 24, height: 24)])
         XCTAssertEqual(a.shape.layers, settings().loss.styleLayers)
     }
 

@@ -7,7 +7,8 @@ final class ScaleScheduleTests: XCTestCase {
     func testAutoGrowsBySquareRootOfTwoFrom128() {
         XCTAssertEqual(ScaleSchedule.auto.sizes(for: 640), [160, 226, 320, 453, 640])
         XCTAssertEqual(ScaleSchedule.auto.sizes(for: 512), [128, 181, 256, 362, 512])
-        XCTAssertEqual(ScaleSchedule.auto.sizes(for: 181), [181])
+        XCTAssertEqual(ScaleSchedule.auto.sizes(for: 181), [128, 181])
+        XCTAssertEqual(ScaleSchedule.auto.sizes(for: 180), [180])
         XCTAssertEqual(ScaleSchedule.auto.sizes(for: 182), [129, 182])
         XCTAssertEqual(ScaleSchedule.auto.sizes(for: 48), [48])
         XCTAssertEqual(ScaleSchedule.off.sizes(for: 640), [640])
@@ -35,9 +36,8 @@ final class ScaleScheduleTests: XCTestCase {
         XCTAssertTrue(constant.resizedBicubic(width: 9, height: 11).pixels.allSatisfy { abs($0 - 7.5) < 1e-5 })
         // A horizontal ramp: upsampling 2× puts interior samples on the line between centres.
         let width = 8
-        let ramp = PreparedImage(
-            pixels: (0..<3).flatMap { _ in (0..<2).flatMap { _ in (0..<width).map { Float($0) * 10 } } }, height: 2,
-            width: width)
+        let row: [Float] = (0..<width).map { Float($0) * 10 }
+        let ramp = PreparedImage(pixels: Array([[Float]](repeating: row, count: 6).joined()), height: 2, width: width)
         let up = ramp.resizedBicubic(width: 16, height: 2)
         for x in 4..<12 {
             // Output x samples the source at (x + 0.5) / 2 − 0.5.
@@ -46,7 +46,8 @@ final class ScaleScheduleTests: XCTestCase {
         XCTAssertEqual(ramp.resizedBicubic(width: width, height: 2), ramp)
         // Shrinking averages: a checkerboard halves to its mean.
         let checker = PreparedImage(
-            pixels: (0..<3 * 8 * 8).map { index in Float((index % 8 + index / 8) % 2) * 100 }, height: 8, width: 8)
+            pixels: (0..<3 * 8 * 8).map { (index: Int) -> Float in Float((index % 8 + index / 8) % 2) * 100 }, height: 8,
+            width: 8)
         let half = checker.resizedBicubic(width: 4, height: 4)
         XCTAssertTrue(half.pixels.allSatisfy { abs($0 - 50) < 15 }, "\(half.pixels.prefix(8))")
     }

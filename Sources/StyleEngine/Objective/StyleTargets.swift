@@ -20,6 +20,10 @@ public struct StyleTargets: @unchecked Sendable {
     public struct ImageSize: Sendable, Codable, Equatable {
         public let width: Int
         public let height: Int
+        public init(width: Int, height: Int) {
+            self.width = width
+            self.height = height
+        }
     }
 
     public let shape: Shape
