@@ -60,7 +60,7 @@ struct Evaluate: ParsableCommand {
         let session = try EngineSession(
             device: device, weights: VGG19Weights.load(from: modelOptions.weightsURL(), convolutionCount: convolutionCount),
             precision: precision, pooling: modelOptions.pooling, configuration: configuration)
-        let scratchLimit = precision == .fp32 ? 1 << 24 : 1 << 23
+        let scratchLimit = TransferSettings.defaultScratchLimit(for: precision)
         var transfer = TransferSettings()
         transfer.styleScale = styleOptions.styleScale
         let records = try measured.map { path, image in

@@ -6,6 +6,7 @@ import StyleEngine
 extension OptimizerKind: ExpressibleByArgument {}
 extension Pooling: ExpressibleByArgument {}
 extension Precision: ExpressibleByArgument {}
+extension ScaleTransition: ExpressibleByArgument {}
 
 /// `stylize-gpu [stylize]`: the main job. Parses, validates, and hands over to StyleEngine.
 struct Stylize: ParsableCommand {
@@ -55,6 +56,11 @@ struct Stylize: ParsableCommand {
 
     @Option(name: .customLong("lbfgs-history"), help: "Curvature pairs L-BFGS remembers.")
     var lbfgsHistory: Int = 100
+
+    @Option(
+        name: .customLong("optimizer-across-scales"),
+        help: "restart: a fresh optimizer at each scale; resample: Adam's moments carried, resampled (L-BFGS always restarts).")
+    var optimizerAcrossScales: ScaleTransition = .restart
 
     @OptionGroup var lossOptions: LossOptions
 
@@ -118,6 +124,7 @@ struct Stylize: ParsableCommand {
         settings.optimizer = optimizer
         settings.learningRate = learningRate
         settings.historySize = lbfgsHistory
+        settings.optimizerAcrossScales = optimizerAcrossScales
         settings.loss = lossOptions.settings
         switch initialization {
         case "content": settings.initialization = .content

@@ -6,18 +6,6 @@ import XCTest
 /// One session, many runs: the network and the style targets are made once and reused, and a
 /// reused session gives the same numbers as a fresh one.
 final class EngineSessionTests: XCTestCase {
-    func realWeights() throws -> VGG19Weights {
-        guard let url = try? VGG19Weights.locate(explicitPath: nil) else {
-            throw XCTSkip("VGG19 weights are not fetched (scripts/fetch-weights); scripts/test fetches them")
-        }
-        return try VGG19Weights.load(from: url, convolutionCount: 13)
-    }
-
-    func sample(_ name: String) throws -> RGBImage {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appending(path: "../../samples/\(name).png").path
-        return try ImageFile.read(path: path)
-    }
-
     func settings() -> TransferSettings {
         var settings = TransferSettings()
         settings.size = 32
@@ -26,17 +14,17 @@ final class EngineSessionTests: XCTestCase {
     }
 
     func testTwoContentImagesShareTheNetworkAndTheStyleTargets() throws {
-        let weights = try realWeights()
+        let weights = try EngineTestDevice.realWeights()
         let device = try DeviceInventory.device(at: EngineTestDevice.index)
         let uploads = EngineCounters.weightUploads.load(ordering: .relaxed)
         let computations = EngineCounters.styleTargetComputations.load(ordering: .relaxed)
 
         let session = try EngineSession(device: device, weights: weights)
-        let styles = StyleSource(images: [try sample("ihc")], layers: settings().loss.styleLayers)
+        let styles = StyleSource(images: [try EngineTestDevice.sample("ihc")], layers: settings().loss.styleLayers)
         let transfer = StyleTransfer(session: session, settings: settings(), styles: styles)
-        let first = try transfer.run(content: sample("astronaut"))
+        let first = try transfer.run(content: EngineTestDevice.sample("astronaut"))
         let slots = session.scalars.capacity
-        let second = try transfer.run(content: sample("chelsea"))
+        let second = try transfer.run(content: EngineTestDevice.sample("chelsea"))
 
         XCTAssertEqual(EngineCounters.weightUploads.load(ordering: .relaxed) - uploads, 1, "the network was re-created")
         XCTAssertEqual(
@@ -50,16 +38,15 @@ final class EngineSessionTests: XCTestCase {
         // The reused session computes exactly what a fresh one does.
         let fresh = try StyleTransfer(
             session: EngineSession(device: device, weights: weights), settings: settings(),
-            styles: StyleSource(images: [try sample("ihc")], layers: settings().loss.styleLayers)
-        ).run(content: sample("chelsea"))
+            styles: StyleSource(images: [try EngineTestDevice.sample("ihc")], layers: settings().loss.styleLayers)
+        ).run(content: EngineTestDevice.sample("chelsea"))
         XCTAssertEqual(fresh.scales[0].losses, second.scales[0].losses)
         XCTAssertEqual(fresh.image, second.image)
     }
 
     func testStyleTargetsAreReusedAcrossScalesOfTheSameStyleSize() throws {
-        let weights = try realWeights()
-        let session = try EngineSession(device: DeviceInventory.device(at: EngineTestDevice.index), weights: weights)
-        let styles = StyleSource(images: [try sample("ihc")], layers: settings().loss.styleLayers)
+        let session = try EngineTestDevice.session()
+        let styles = StyleSource(images: [try EngineTestDevice.sample("ihc")], layers: settings().loss.styleLayers)
         let computations = EngineCounters.styleTargetComputations.load(ordering: .relaxed)
         let a = try styles.targets(session: session, side: 24, scratchLimit: 1 << 20)
         let b = try styles.targets(session: session, side: 24, scratchLimit: 1 << 20)
@@ -71,18 +58,17 @@ final class EngineSessionTests: XCTestCase {
     }
 
     func testCoarseToFineRunsEveryScaleAndEndsAtTheRequestedSize() throws {
-        let weights = try realWeights()
-        let session = try EngineSession(device: DeviceInventory.device(at: EngineTestDevice.index), weights: weights)
+        let session = try EngineTestDevice.session()
         var settings = settings()
         settings.size = 48
         settings.scales = .sizes([32, 40, 48])
         settings.iterations = 4
-        let styles = StyleSource(images: [try sample("ihc")], layers: settings.loss.styleLayers)
+        let styles = StyleSource(images: [try EngineTestDevice.sample("ihc")], layers: settings.loss.styleLayers)
         var seen: [(Int, Int)] = []
         var hooks = StyleTransfer.Hooks()
         hooks.progress = { seen.append(($0.scale, $0.iteration)) }
         let result = try StyleTransfer(session: session, settings: settings, styles: styles).run(
-            content: sample("astronaut"), hooks: hooks)
+            content: EngineTestDevice.sample("astronaut"), hooks: hooks)
         XCTAssertEqual(result.scales.map(\.width), [32, 40, 48])
         XCTAssertEqual(result.scales.map { $0.losses.count }, [3, 3, 3])
         XCTAssertEqual(seen.count, 9)
@@ -91,21 +77,20 @@ final class EngineSessionTests: XCTestCase {
         // far below what the content image starts at.
         let single = try StyleTransfer(
             session: session, settings: { var s = settings; s.scales = .off; s.iterations = 0; return s }(), styles: styles
-        ).run(content: sample("astronaut"))
+        ).run(content: EngineTestDevice.sample("astronaut"))
         XCTAssertLessThan(result.scales[2].losses[0].total, 0.8 * single.scales[0].losses[0].total)
     }
 
     func testAnInterruptedScaleStillGivesAnImageOfTheRequestedSize() throws {
-        let weights = try realWeights()
-        let session = try EngineSession(device: DeviceInventory.device(at: EngineTestDevice.index), weights: weights)
+        let session = try EngineTestDevice.session()
         var settings = settings()
         settings.size = 48
         settings.scales = .sizes([32, 48])
-        let styles = StyleSource(images: [try sample("ihc")], layers: settings.loss.styleLayers)
+        let styles = StyleSource(images: [try EngineTestDevice.sample("ihc")], layers: settings.loss.styleLayers)
         var hooks = StyleTransfer.Hooks()
         hooks.shouldStop = { true }
         let result = try StyleTransfer(session: session, settings: settings, styles: styles).run(
-            content: sample("astronaut"), hooks: hooks)
+            content: EngineTestDevice.sample("astronaut"), hooks: hooks)
         XCTAssertEqual(result.stopReason, .interrupted)
         XCTAssertEqual(result.scales.count, 1)
         XCTAssertEqual([result.image.width, result.image.height], [48, 48])

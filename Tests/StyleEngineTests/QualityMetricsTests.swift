@@ -6,20 +6,12 @@ import XCTest
 /// The quality metrics of a result: style similarity against the CPU reference in Double,
 /// and the loss and SSIM parts as the evaluator reports them.
 final class QualityMetricsTests: XCTestCase {
-    func realWeights() throws -> VGG19Weights {
-        guard let url = try? VGG19Weights.locate(explicitPath: nil) else {
-            throw XCTSkip("VGG19 weights are not fetched (scripts/fetch-weights); scripts/test fetches them")
-        }
-        return try VGG19Weights.load(from: url, convolutionCount: 13)
-    }
-
     func sample(_ name: String, side: Int) throws -> RGBImage {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appending(path: "../../samples/\(name).png").path
-        return try ImageFile.read(path: path).resized(width: side, height: side)
+        try EngineTestDevice.sample(name).resized(width: side, height: side)
     }
 
     func testStyleSimilarityAndLossMatchTheCPUReference() throws {
-        let weights = try realWeights()
+        let weights = try EngineTestDevice.realWeights()
         let session = try EngineSession(device: DeviceInventory.device(at: EngineTestDevice.index), weights: weights)
         let settings = LossSettings()
         let content = try sample("astronaut", side: 32)
@@ -71,8 +63,7 @@ final class QualityMetricsTests: XCTestCase {
     }
 
     func testTheContentAgainstItselfHasSSIMOneAndNoContentLoss() throws {
-        let session = try EngineSession(
-            device: DeviceInventory.device(at: EngineTestDevice.index), weights: realWeights())
+        let session = try EngineTestDevice.session()
         let content = try sample("astronaut", side: 32)
         let settings = LossSettings()
         let targets = try StyleTargets.compute(

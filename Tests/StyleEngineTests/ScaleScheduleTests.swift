@@ -26,6 +26,9 @@ final class ScaleScheduleTests: XCTestCase {
         XCTAssertEqual(try ScaleSchedule.parse("auto"), .auto)
         XCTAssertEqual(try ScaleSchedule.parse("off"), .off)
         XCTAssertEqual(try ScaleSchedule.parse("256, 512,1024"), .sizes([256, 512, 1024]))
+        for schedule in [ScaleSchedule.off, .auto, .sizes([128, 256])] {
+            XCTAssertEqual(try ScaleSchedule.parse(schedule.description), schedule)
+        }
         for bad in ["", "512,256", "256,256", "8,64", "a,b", "256,", "99999999"] {
             XCTAssertThrowsError(try ScaleSchedule.parse(bad), bad)
         }

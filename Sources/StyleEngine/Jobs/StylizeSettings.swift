@@ -24,6 +24,7 @@ public struct StylizeSettings: Sendable, Codable, Equatable {
     /// nil: 1 for L-BFGS, 10 for Adam.
     public var learningRate: Float?
     public var historySize = 100
+    public var optimizerAcrossScales = ScaleTransition.restart
     public var loss = LossSettings()
     public var initialization = Initialization.content
     public var pooling = Pooling.max
@@ -32,12 +33,11 @@ public struct StylizeSettings: Sendable, Codable, Equatable {
     /// Save a numbered intermediate image every N iterations (0: never).
     public var saveEvery = 0
     public var precision = Precision.fp32
-    /// The im2col / Winograd scratch limit, in floats (bands of rows beyond it); nil: 16 M
-    /// floats in FP32, 8 M in FP16, whose point is memory (the scratch feeds CLBlast's SGEMM,
-    /// so it stays float: FP16 runs halve its size instead, for a few more bands).
+    /// The im2col / Winograd scratch limit, in floats (bands of rows beyond it); nil:
+    /// `TransferSettings.defaultScratchLimit`.
     public var scratchLimitOverride: Int?
 
-    public var scratchLimit: Int { scratchLimitOverride ?? (precision == .fp32 ? 1 << 24 : 1 << 23) }
+    public var scratchLimit: Int { scratchLimitOverride ?? TransferSettings.defaultScratchLimit(for: precision) }
 
     public init(contentPath: String, stylePaths: [String], outputPath: String) {
         self.contentPath = contentPath
@@ -57,6 +57,7 @@ public struct StylizeSettings: Sendable, Codable, Equatable {
         transfer.iterations = iterations
         transfer.scales = scales
         transfer.optimizer = optimizerSettings
+        transfer.optimizerAcrossScales = optimizerAcrossScales
         transfer.loss = loss
         transfer.originalColors = originalColors
         transfer.scratchLimit = scratchLimit

@@ -25,6 +25,24 @@ public final class DeviceAdam: DeviceOptimizer, @unchecked Sendable {
 
     public func prepare(gradient: Buffer<Float>) throws {}
 
+    /// Index of the second moment in `carriedState`'s tensors (kept ≥ 0 when resampled).
+    public static let secondMomentIndex = 1
+
+    public func carriedState(height: Int, width: Int) throws -> CarriedOptimizerState? {
+        precondition(3 * height * width == count)
+        return CarriedOptimizerState(
+            tensors: try [firstMoment, secondMoment].map {
+                PreparedImage(pixels: try $0.download(queue: library.queue), height: height, width: width)
+            }, step: step)
+    }
+
+    public func adopt(_ state: CarriedOptimizerState) throws {
+        precondition(state.tensors.count == 2 && state.tensors.allSatisfy { $0.pixels.count == count })
+        try firstMoment.upload(state.tensors[0].pixels, queue: library.queue)
+        try secondMoment.upload(state.tensors[1].pixels, queue: library.queue)
+        step = state.step
+    }
+
     public func update(image: Buffer<Float>, gradient: Buffer<Float>, scalars values: [Float]) throws {
         step += 1
         let correction1 = Float(1 - pow(Double(beta1), Double(step)))

@@ -62,6 +62,13 @@ public final class DeviceLBFGS: DeviceOptimizer, @unchecked Sendable {
         try scalars.values.upload([1], offset: hDiagSlot, queue: library.queue)
     }
 
+    /// Curvature pairs belong to one resolution's loss surface: nothing is carried.
+    public func carriedState(height: Int, width: Int) throws -> CarriedOptimizerState? { nil }
+
+    public func adopt(_ state: CarriedOptimizerState) throws {
+        preconditionFailure("L-BFGS carries no state between scales")
+    }
+
     private func yScale(_ slot: Int) -> Int { scaled ? yScaleSlot + slot : -1 }
     private func sScale(_ slot: Int) -> Int { scaled ? sScaleSlot + slot : -1 }
 

@@ -5,7 +5,7 @@ import Foundation
 /// Each scale starts from the previous result upsampled (bicubic) and has its own content and
 /// style targets. `auto` grows by √2 from the first size ≥ `autoStart` (crowsonkb's
 /// style-transfer-pytorch also starts at 128) up to the result's size.
-public enum ScaleSchedule: Sendable, Codable, Equatable {
+public enum ScaleSchedule: Sendable, Equatable, Codable, CustomStringConvertible {
     /// One scale: the result's size (the engine as it was before scales).
     case off
     /// A √2 ladder ending at the result's size.
@@ -14,6 +14,25 @@ public enum ScaleSchedule: Sendable, Codable, Equatable {
     case sizes([Int])
 
     public static let autoStart = 128
+
+    /// As `--scales` takes it: off, auto, or the sizes joined by commas.
+    public var description: String {
+        switch self {
+        case .off: "off"
+        case .auto: "auto"
+        case .sizes(let sizes): sizes.map(String.init).joined(separator: ",")
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        self = try Self.parse(text)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
 
     /// The longest side of each scale for a result whose longest side is `size`.
     public func sizes(for size: Int) -> [Int] {

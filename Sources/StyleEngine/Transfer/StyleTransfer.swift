@@ -35,6 +35,7 @@ public struct StyleTransfer {
         let sizes = settings.scaleSizes
         let iterations = ScaleSchedule.iterations(total: settings.iterations, scaleCount: sizes.count)
         var current: PreparedImage?
+        var carried: CarriedOptimizerState?
         var scales: [TransferResult.Scale] = []
         var stopReason = StopReason.completed
         for (index, side) in sizes.enumerated() {
@@ -51,6 +52,11 @@ public struct StyleTransfer {
                 scratchLimit: settings.scratchLimit)
             let loop = try OptimizationLoop(
                 session: session, objective: objective, optimizer: settings.optimizer, initial: initial)
+            if let carried {
+                try loop.optimizer.adopt(
+                    carried.resampled(
+                        width: content.width, height: content.height, nonNegative: [DeviceAdam.secondMomentIndex]))
+            }
             let setupSeconds = Date().timeIntervalSince(setupStart)
             let outcome = try loop.run(
                 iterations: iterations[index],
@@ -66,6 +72,9 @@ public struct StyleTransfer {
                         finish(PreparedImage(pixels: try loop.image.download(queue: loop.queue), height: loop.height, width: loop.width), content: content)
                     }
                 })
+                if settings.optimizerAcrossScales == .resample {
+                    carried = try loop.optimizer.carriedState(height: loop.height, width: loop.width)
+                }
                 return (outcome, try loop.result(outcome.stopReason), setupSeconds)
             }
             scales.append(

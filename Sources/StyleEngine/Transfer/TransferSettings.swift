@@ -8,11 +8,17 @@ public struct TransferSettings: Sendable, Equatable {
     public var iterations = 1000
     public var scales = ScaleSchedule.off
     public var optimizer = OptimizerSettings()
+    /// Adam's state between scales (README § Coarse to fine has the measurement).
+    public var optimizerAcrossScales = ScaleTransition.restart
     public var loss = LossSettings()
     /// Keep the content's colours: the result's luminance with the content's chroma.
     public var originalColors = false
     /// The im2col / Winograd scratch limit, in floats.
-    public var scratchLimit = 1 << 24
+    public var scratchLimit = defaultScratchLimit(for: .fp32)
+
+    /// 16 M floats in FP32, 8 M in FP16, whose point is memory (the scratch feeds CLBlast's
+    /// SGEMM, so it stays float: FP16 runs halve its size instead, for a few more bands).
+    public static func defaultScratchLimit(for precision: Precision) -> Int { precision == .fp32 ? 1 << 24 : 1 << 23 }
 
     public init() {}
 

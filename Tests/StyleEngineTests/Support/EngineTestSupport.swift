@@ -10,6 +10,25 @@ enum EngineTestDevice {
     static func library() throws -> KernelLibrary {
         KernelLibrary(gpu: try ComputeDevice(device: DeviceInventory.device(at: index)))
     }
+
+    /// The fetched VGG19 weights (the first 13 layers, through relu5_1), or a skip.
+    static func realWeights() throws -> VGG19Weights {
+        guard let url = try? VGG19Weights.locate(explicitPath: nil) else {
+            throw XCTSkip("VGG19 weights are not fetched (scripts/fetch-weights); scripts/test fetches them")
+        }
+        return try VGG19Weights.load(from: url, convolutionCount: 13)
+    }
+
+    /// A bundled sample image.
+    static func sample(_ name: String) throws -> RGBImage {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appending(path: "../../../samples/\(name).png")
+        return try ImageFile.read(path: path.standardized.path)
+    }
+
+    /// A session with the real weights on the test device.
+    static func session() throws -> EngineSession {
+        try EngineSession(device: DeviceInventory.device(at: index), weights: realWeights())
+    }
 }
 
 /// Deterministic pseudo-random values for test inputs.

@@ -1,0 +1,3 @@
+public enum OptimizerKind: String, Sendable, CaseIterable, Codable {
+    case lbfgs, adam
+}
