@@ -112,7 +112,8 @@ def main():
         if not torch.cuda.is_available():
             print("peer_pytorch.py: --device cuda but torch.cuda.is_available() is false", file=sys.stderr)
             sys.exit(4)
-        torch.cuda.set_device(device)
+        if device.index is not None:
+            torch.cuda.set_device(device)
         torch.backends.cudnn.enabled = True
         torch.backends.cudnn.benchmark = True
         if args.tf32 is not None:

@@ -6,14 +6,16 @@
 #   run.sh bench …                 stylize-bench with those arguments (see run.sh bench --help)
 #
 # It makes the bundle's lib/ visible (LD_LIBRARY_PATH), points STYLIZE_GPU_WEIGHTS at the
-# bundle's weights unless it is set, and makes sure the OpenCL ICD loader sees the GPU
-# vendor's OpenCL library: when no .icd file of $OCL_ICD_VENDORS (else /etc/OpenCL/vendors)
-# names a vendor library that is installed (libnvidia-opencl.so.1, found with ldconfig or in
-# the usual folders), it writes one into the bundle's icd/ (or a temporary folder when the
-# bundle is read-only) and exports OCL_ICD_VENDORS (STYLIZE_RUN_ICD=off leaves all that alone;
-# STYLIZE_RUN_VENDOR_DIRS names more folders to look in, STYLIZE_RUN_VENDOR_LIBS other library
-# names). Before running stylize-gpu it prints
-# `stylize-gpu devices` on stderr (STYLIZE_RUN_QUIET=1 leaves that out).
+# bundle's weights unless it is set, keeps the caches under ${XDG_CACHE_HOME:-$HOME/.cache},
+# and makes sure the OpenCL ICD loader sees the GPU vendor's OpenCL library: when no .icd
+# file of $OCL_ICD_VENDORS (else /etc/OpenCL/vendors) names a vendor library that is
+# installed (libnvidia-opencl.so.1, libamdocl64.so, libigdrcl.so, found with ldconfig or in
+# the usual folders), it writes one, beside copies of the usable ones, into the bundle's
+# var/icd/ (or ${TMPDIR:-/tmp}/stylize-gpu-bundle-UID/icd/ when the bundle is read-only)
+# and exports OCL_ICD_VENDORS there. STYLIZE_RUN_ICD=off leaves the ICDs alone;
+# STYLIZE_RUN_VENDOR_DIRS (colon-separated) names more folders to look in and
+# STYLIZE_RUN_VENDOR_LIBS (space-separated) other library names.
+# Before running stylize-gpu it lists the devices on stderr (STYLIZE_RUN_QUIET=1: not).
 set -euo pipefail
 bundle="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 say() { [ "${STYLIZE_RUN_QUIET:-0}" = 1 ] || echo "run.sh: $*" >&2; }
@@ -25,7 +27,12 @@ writable_dir() {
         if mkdir -p "$bundle/var" 2>/dev/null && [ -w "$bundle/var" ]; then
             writable="$bundle/var"
         else
-            writable="$(mktemp -d "${TMPDIR:-/tmp}/stylize-gpu-bundle.XXXXXX")"
+            # One folder per user, reused from run to run; it must be this user's own.
+            writable="${TMPDIR:-/tmp}/stylize-gpu-bundle-$(id -u)"
+            mkdir -p -m 700 "$writable"
+            if [ ! -O "$writable" ] || [ ! -w "$writable" ]; then
+                writable="$(mktemp -d "${TMPDIR:-/tmp}/stylize-gpu-bundle.XXXXXX")"
+            fi
         fi
     fi
     echo "$writable"
