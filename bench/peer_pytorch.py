@@ -6,10 +6,16 @@ by stylize-bench into --raw-dir), same layers, losses (shared/spec/losses.md) an
 so that the bench can quote time ratios measured in one run on one machine, and check that
 both reach the same loss.
 
-Usage: peer_pytorch.py --raw-dir DIR [--iterations K] [--device cpu|cuda] [--threads N]
-                       [--weights FILE] [--json OUT]
+Usage: peer_pytorch.py --raw-dir DIR [--iterations K] [--device cpu|cuda] [--tf32 on|off]
+                       [--threads N] [--weights FILE] [--json OUT]
 DIR holds meta.json, content.f32, init.f32 and style0.f32, style1.f32, … (C×H×W float32,
 little-endian, BGR minus the mean). Needs PyTorch: `python3 -m pip install torch`.
+
+On --device cuda (or cuda:N) cuDNN is on (with its autotuner: the warm-up iterations absorb
+it), the device is synchronized before the clock starts and after every iteration, and
+--tf32 sets both torch.backends.cuda.matmul.allow_tf32 and torch.backends.cudnn.allow_tf32
+(left alone, PyTorch's defaults hold: off for matmul, on for cuDNN). On the CPU nothing
+changes and --tf32 is ignored.
 """
 import argparse
 import json
@@ -91,7 +97,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--raw-dir", required=True)
     parser.add_argument("--iterations", type=int, default=None)
-    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
+    parser.add_argument("--tf32", choices=["on", "off"], default=None,
+                        help="CUDA only: TF32 in matmuls and cuDNN convolutions (default: PyTorch's)")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--weights", default=default_weights())
     parser.add_argument("--warmup", type=int, default=2, help="iterations left out of the median")
@@ -100,6 +108,17 @@ def main():
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            print("peer_pytorch.py: --device cuda but torch.cuda.is_available() is false", file=sys.stderr)
+            sys.exit(4)
+        if device.index is not None:
+            torch.cuda.set_device(device)
+        torch.backends.cudnn.enabled = True
+        torch.backends.cudnn.benchmark = True
+        if args.tf32 is not None:
+            torch.backends.cuda.matmul.allow_tf32 = args.tf32 == "on"
+            torch.backends.cudnn.allow_tf32 = args.tf32 == "on"
 
     meta = json.load(open(os.path.join(args.raw_dir, "meta.json")))
     s = meta["settings"]
@@ -149,6 +168,7 @@ def main():
         return total_loss
 
     if device.type == "cuda":
+        torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     durations = []
@@ -165,6 +185,9 @@ def main():
         "torch": torch.__version__,
         "device": str(device),
         "threads": torch.get_num_threads(),
+        "tf32": ({"matmul": torch.backends.cuda.matmul.allow_tf32, "cudnn": torch.backends.cudnn.allow_tf32}
+                 if device.type == "cuda" else None),
+        "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
         "height": height,
         "width": width,
         "iterations": iterations,

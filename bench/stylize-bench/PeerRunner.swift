@@ -22,6 +22,8 @@ struct PeerRunner {
     let script: URL
     let device: String
     let threads: Int?
+    /// "on" or "off": TF32 on CUDA; nil leaves PyTorch's defaults.
+    var tf32: String? = nil
 
     /// nil when python3 or PyTorch is missing (the reason is printed once).
     func available() -> Bool {
@@ -64,6 +66,7 @@ struct PeerRunner {
         process.arguments =
             ["python3", script.path, "--raw-dir", directory.path, "--iterations", "\(iterations)", "--device", device,
              "--json", output.path] + (threads.map { ["--threads", "\($0)"] } ?? [])
+            + (tf32.map { ["--tf32", $0] } ?? [])
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw BenchFailure("the PyTorch peer failed (status \(process.terminationStatus))") }
