@@ -12,13 +12,20 @@ public final class Buffer<Element: BitwiseCopyable>: @unchecked Sendable {
         precondition(count > 0, "a device buffer holds at least one element")
         var status: cl_int = 0
         let bytes = count * MemoryLayout<Element>.stride
+        // Refused before the driver is asked, so a limit holds whatever the device has.
+        try context.recordAllocation(bytes)
         guard let mem = clCreateBuffer(context.handle, cl_mem_flags(CL_MEM_READ_WRITE), bytes, nil, &status)
-        else { throw CLError(call: "clCreateBuffer", status: status) }
-        try checkCL(status, "clCreateBuffer")
+        else {
+            context.recordRelease(bytes)
+            throw CLError(call: "clCreateBuffer", status: status)
+        }
+        if status != CL_SUCCESS {
+            context.recordRelease(bytes)
+            throw CLError(call: "clCreateBuffer", status: status)
+        }
         self.handle = mem
         self.count = count
         self.context = context
-        context.recordAllocation(bytes)
     }
 
     /// A buffer holding a copy of `values`.

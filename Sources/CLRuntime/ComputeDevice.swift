@@ -8,9 +8,12 @@ public final class ComputeDevice: @unchecked Sendable {
     private var programs: [String: Program] = [:]
     private var kernels: [String: Kernel] = [:]
 
-    public init(device: Device, profiling: Bool = false, programCache: ProgramCache? = .standard()) throws {
+    /// `memoryLimit`: the most bytes the engine's buffers may hold at once (nil: no cap but the device's).
+    public init(
+        device: Device, profiling: Bool = false, programCache: ProgramCache? = .standard(), memoryLimit: Int? = nil
+    ) throws {
         self.device = device
-        self.context = try Context(device: device)
+        self.context = try Context(device: device, memoryLimit: memoryLimit)
         self.queue = try CommandQueue(context: context, profiling: profiling)
         self.programCache = programCache
     }

@@ -8,8 +8,12 @@ public final class Context: @unchecked Sendable {
     /// Bytes of device buffers currently alive, and the most ever alive at once.
     public private(set) var allocatedBytes = 0
     public private(set) var peakAllocatedBytes = 0
+    /// The most bytes the engine's buffers may hold at once (nil: what the device has).
+    public let memoryLimit: Int?
 
-    public init(device: Device) throws {
+    public init(device: Device, memoryLimit: Int? = nil) throws {
+        precondition(memoryLimit.map { $0 > 0 } ?? true)
+        self.memoryLimit = memoryLimit
         var status: cl_int = 0
         var deviceID: cl_device_id? = device.id
         guard let context = clCreateContext(nil, 1, &deviceID, nil, nil, &status) else {
@@ -22,7 +26,11 @@ public final class Context: @unchecked Sendable {
 
     deinit { clReleaseContext(handle) }
 
-    func recordAllocation(_ bytes: Int) {
+    /// Counts a new buffer, refusing one that would pass the memory limit.
+    func recordAllocation(_ bytes: Int) throws {
+        if let memoryLimit, allocatedBytes + bytes > memoryLimit {
+            throw MemoryLimitExceeded(requestedBytes: bytes, allocatedBytes: allocatedBytes, limitBytes: memoryLimit)
+        }
         allocatedBytes += bytes
         peakAllocatedBytes = max(peakAllocatedBytes, allocatedBytes)
     }

@@ -84,6 +84,15 @@ struct Stylize: ParsableCommand {
     @Option(help: "fp32, or fp16 to store activations, weights and L-BFGS history as half floats (about 0.6× the memory).")
     var precision: Precision = .fp32
 
+    @Option(
+        name: .customLong("memory-limit"),
+        help: ArgumentHelp(
+            "The most device memory the engine may take, like 512M or 2G; larger images are refused before any work. (default: what the device reports)",
+            valueName: "size"))
+    var memoryLimit: String?
+
+    var parsedMemoryLimit: Int? { memoryLimit.flatMap(ByteSize.init(argument:))?.bytes }
+
     @Option(help: "Write a JSON report of the run here (losses of every scale and iteration, quality metrics).")
     var report: String?
 
@@ -95,6 +104,9 @@ struct Stylize: ParsableCommand {
         if resultSize < 16 { throw InputError("--size must be at least 16 (VGG19 halves it four times)") }
         if case .sizes(let sizes) = schedule, let size, sizes.last! != size {
             throw InputError("--scales ends at \(sizes.last!) but --size is \(size): the last scale is the result's size")
+        }
+        if let memoryLimit, ByteSize(argument: memoryLimit) == nil {
+            throw InputError("--memory-limit takes a size like 512M or 2G (K, M, G, T: powers of 1024), not \(memoryLimit)")
         }
         if iterations < 0 { throw InputError("--iterations must be 0 or more") }
         if lbfgsHistory < 1 { throw InputError("--lbfgs-history must be at least 1") }
@@ -135,6 +147,7 @@ struct Stylize: ParsableCommand {
         settings.originalColors = originalColors
         settings.saveEvery = saveEvery
         settings.precision = precision
+        settings.memoryLimit = parsedMemoryLimit
         return settings
     }
 

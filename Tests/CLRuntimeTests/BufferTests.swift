@@ -28,6 +28,19 @@ final class BufferTests: XCTestCase {
         XCTAssertEqual(try copy.download(queue: gpu.queue), [0, 2.5, 7, 8, 0])
     }
 
+    func testAMemoryLimitRefusesTheBufferThatWouldPassIt() throws {
+        let gpu = try ComputeDevice(device: TestDevice.device(), memoryLimit: 4096)
+        let kept = try gpu.buffer(Float.self, count: 768)
+        XCTAssertThrowsError(try gpu.buffer(Float.self, count: 257)) { error in
+            XCTAssertEqual(
+                error as? MemoryLimitExceeded, MemoryLimitExceeded(requestedBytes: 1028, allocatedBytes: 3072, limitBytes: 4096))
+        }
+        XCTAssertEqual(gpu.context.allocatedBytes, 3072)
+        XCTAssertNoThrow(try gpu.buffer(Float.self, count: 256))
+        XCTAssertEqual(gpu.context.peakAllocatedBytes, 4096)
+        _ = kept
+    }
+
     func testContextCountsLiveAndPeakBytes() throws {
         let gpu = try TestDevice.make()
         let before = gpu.context.allocatedBytes

@@ -3,9 +3,12 @@ import XCTest
 
 /// The device tests run on: `STYLIZE_GPU_TEST_DEVICE` (default 0, PoCL's CPU in CI).
 enum TestDevice {
+    static func device() throws -> Device {
+        try DeviceInventory.device(at: Int(ProcessInfo.processInfo.environment["STYLIZE_GPU_TEST_DEVICE"] ?? "") ?? 0)
+    }
+
     static func make(profiling: Bool = false) throws -> ComputeDevice {
-        let index = Int(ProcessInfo.processInfo.environment["STYLIZE_GPU_TEST_DEVICE"] ?? "") ?? 0
-        return try ComputeDevice(device: DeviceInventory.device(at: index), profiling: profiling)
+        try ComputeDevice(device: device(), profiling: profiling)
     }
 }
 

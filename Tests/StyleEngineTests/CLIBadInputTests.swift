@@ -86,6 +86,17 @@ final class CLIBadInputTests: XCTestCase {
         try assertFails(extra: ["--size", "30000"], message: "would fit")
     }
 
+    func testMemoryLimitRefusesWhatCannotFitBeforeAnyWork() throws {
+        try assertFails(extra: ["--size", "256", "--memory-limit", "200M"], message: "MiB of device memory but 200 MiB are available: --size ")
+        try assertFails(extra: ["--size", "256", "--memory-limit", "64M"], message: "but 64 MiB are available: no size fits")
+    }
+
+    func testBadMemoryLimit() throws {
+        try assertFails(extra: ["--memory-limit", "lots"], message: "--memory-limit takes a size like 512M")
+        try assertFails(extra: ["--memory-limit", "0"], message: "--memory-limit")
+        try assertFails(extra: ["--memory-limit", "99999999999T"], message: "--memory-limit")
+    }
+
     func testBadScales() throws {
         try assertFails(extra: ["--scales", "512,256"], message: "--scales sizes must increase")
         try assertFails(extra: ["--scales", "fine"], message: "--scales takes off, auto or increasing sizes")

@@ -120,6 +120,17 @@ final class CLIScalesTests: XCTestCase {
         XCTAssertTrue(table.stdout.contains(String(format: "%.4f", metrics.ssim)), table.stdout)
     }
 
+    func testAMemoryLimitThatFitsIsKeptByEveryBuffer() throws {
+        struct Peak: Decodable { let peakDeviceBytes: Int }
+        let result = try CLI.run(
+            ["--content", CLI.sample("astronaut.png"), "--style", CLI.sample("ihc.png"), "--size", "48", "--iterations",
+             "2", "--memory-limit", "256M", "-o", path("out.png"), "--report", path("run.json"), "--quiet"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let peak = try JSONDecoder().decode(Peak.self, from: Data(contentsOf: URL(fileURLWithPath: path("run.json"))))
+        XCTAssertGreaterThan(peak.peakDeviceBytes, 0)
+        XCTAssertLessThanOrEqual(peak.peakDeviceBytes, 256 << 20)
+    }
+
     func testEvaluateWithoutImagesSaysWhereTheyGo() throws {
         let result = try CLI.run(["evaluate", "--content", CLI.sample("astronaut.png"), "--style", CLI.sample("ihc.png")])
         XCTAssertNotEqual(result.status, 0)

@@ -16,12 +16,14 @@ public final class EngineSession: @unchecked Sendable {
     public var pooling: Pooling { network.pooling }
 
     /// Sets up `device`: CLBlast's GEMM tuning where CLBlast multiplies, the kernels for
-    /// `precision`, and the first `convolutionCount` layers of `weights` on the device.
+    /// `precision`, and `weights`' layers on the device. `memoryLimit` caps every byte the
+    /// session's buffers take (nil: only the device's memory).
     public convenience init(
         device: Device, weights: VGG19Weights, precision: Precision = .fp32, pooling: Pooling = .max,
-        configuration: EngineConfiguration = EngineConfiguration(), log: (String) -> Void = { _ in }
+        configuration: EngineConfiguration = EngineConfiguration(), memoryLimit: Int? = nil,
+        log: (String) -> Void = { _ in }
     ) throws {
-        let computeDevice = try ComputeDevice(device: device)
+        let computeDevice = try ComputeDevice(device: device, memoryLimit: memoryLimit)
         let gemm = configuration.gemm(for: device.info)
         // Only CLBlast needs tuning; CPU devices multiply with the engine's own kernels.
         if gemm == .clblast {

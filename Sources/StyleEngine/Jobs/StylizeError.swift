@@ -10,7 +10,7 @@ public enum StylizeError: Error, CustomStringConvertible, Equatable {
         case .imageTooSmall(let path, let width, let height, let minimum):
             "image \(path) is \(width)×\(height) after resizing: the chosen layers need at least \(minimum) px on each side"
         case .imageTooLarge(let needed, let available, let largest):
-            "the image needs about \(megabytes(needed)) of device memory but the device has \(megabytes(available)): "
+            "the image needs about \(megabytes(needed)) of device memory but \(megabytes(available)) are available: "
                 + (largest >= 16 ? "--size \(largest) would fit" : "no size fits with these settings")
         case .blendWeightsMismatch(let weights, let styles):
             "\(weights) style blend weights for \(styles) style images"

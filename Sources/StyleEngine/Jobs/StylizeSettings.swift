@@ -33,6 +33,8 @@ public struct StylizeSettings: Sendable, Codable, Equatable {
     /// Save a numbered intermediate image every N iterations (0: never).
     public var saveEvery = 0
     public var precision = Precision.fp32
+    /// The most device memory the engine may take, in bytes (nil: what the device reports).
+    public var memoryLimit: Int?
     /// The im2col / Winograd scratch limit, in floats (bands of rows beyond it); nil:
     /// `TransferSettings.defaultScratchLimit`.
     public var scratchLimitOverride: Int?

@@ -36,7 +36,7 @@ public final class Stylizer {
         let weights = try VGG19Weights.load(from: weightsURL, convolutionCount: convolutionCount)
         let session = try EngineSession(
             device: device, weights: weights, precision: settings.precision, pooling: settings.pooling,
-            configuration: configuration, log: log)
+            configuration: configuration, memoryLimit: settings.memoryLimit, log: log)
         let styles = StyleSource(
             images: inputs.styles, blendWeights: settings.styleBlendWeights, layers: settings.loss.styleLayers)
         let transfer = StyleTransfer(session: session, settings: settings.transfer, styles: styles)
@@ -100,7 +100,7 @@ public final class Stylizer {
         let plan = MemoryPlan(
             convolutionCount: convolutionCount, optimizer: settings.optimizer, historySize: settings.historySize,
             precision: settings.precision, convolution: configuration.convolution(for: device.info))
-        let available = Int(device.info.globalMemoryBytes)
+        let available = min(Int(device.info.globalMemoryBytes), settings.memoryLimit ?? .max)
         let needed = plan.bytes(height: height, width: width, scratchLimit: settings.scratchLimit)
         if needed <= available { return }
         var fitting = settings.size
