@@ -1,3 +1,4 @@
+import Foundation
 import StyleEngine
 import XCTest
 
@@ -15,11 +16,17 @@ final class ScaleScheduleTests: XCTestCase {
         XCTAssertEqual(ScaleSchedule.sizes([256, 512]).sizes(for: 512), [256, 512])
     }
 
-    func testIterationsAreHalvedPerScaleWhenThereAreSeveral() {
-        XCTAssertEqual(ScaleSchedule.iterations(total: 1000, scaleCount: 1), [1000])
-        XCTAssertEqual(ScaleSchedule.iterations(total: 1000, scaleCount: 5), [500, 500, 500, 500, 500])
-        XCTAssertEqual(ScaleSchedule.iterations(total: 7, scaleCount: 2), [4, 4])
-        XCTAssertEqual(ScaleSchedule.iterations(total: 0, scaleCount: 3), [0, 0, 0])
+    func testTheLastScaleGetsThreeQuartersAndTheSmallerOnesShareTheRestInCost() {
+        XCTAssertEqual(ScaleSchedule.iterations(total: 1000, sizes: [512]), [1000])
+        XCTAssertEqual(ScaleSchedule.iterations(total: 1000, sizes: [128, 181, 256, 362, 512]), [1000, 500, 250, 125, 750])
+        XCTAssertEqual(ScaleSchedule.iterations(total: 7, sizes: [32, 64]), [7, 5])
+        XCTAssertEqual(ScaleSchedule.iterations(total: 1, sizes: [32, 64]), [1, 1])
+        XCTAssertEqual(ScaleSchedule.iterations(total: 0, sizes: [32, 48, 64]), [0, 0, 0])
+        // Priced at the result's size, the ladder costs about the total.
+        let sizes = ScaleSchedule.auto.sizes(for: 640)
+        let counts = ScaleSchedule.iterations(total: 400, sizes: sizes)
+        let cost = zip(counts, sizes).reduce(0.0) { $0 + Double($1.0) * pow(Double($1.1) / 640, 2) }
+        XCTAssertEqual(cost, 400, accuracy: 4)
     }
 
     func testParsing() throws {

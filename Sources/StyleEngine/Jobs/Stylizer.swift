@@ -53,7 +53,7 @@ public final class Stylizer {
         var hooks = StyleTransfer.Hooks()
         hooks.progress = progress
         hooks.shouldStop = shouldStop
-        let perScale = ScaleSchedule.iterations(total: settings.iterations, scaleCount: settings.transfer.scaleSizes.count)
+        let perScale = ScaleSchedule.iterations(total: settings.iterations, sizes: settings.transfer.scaleSizes)
         let total = perScale.reduce(0, +)
         hooks.afterUpdate = { [settings] scale, iteration, image in
             let done = perScale[..<scale].reduce(0, +) + iteration

@@ -52,12 +52,21 @@ public enum ScaleSchedule: Sendable, Equatable, Codable, CustomStringConvertible
         }
     }
 
-    /// Iterations of each of `scaleCount` scales for `--iterations total`: all of them when there
-    /// is one scale, else half (rounded up) at each. Each scale has about half the pixels of the
-    /// next, so the smaller ones together cost less than the last, and the whole ladder about as
-    /// much as `total` iterations at the result's size.
-    public static func iterations(total: Int, scaleCount: Int) -> [Int] {
-        scaleCount == 1 ? [total] : Array(repeating: (total + 1) / 2, count: scaleCount)
+    /// Iterations of each scale (longest sides `sizes`, the last the result's) for
+    /// `--iterations total`, priced in iterations at the result's size (a scale's iteration
+    /// costs its share of the result's pixels): the last scale gets three quarters of the
+    /// total, and the smaller scales share the remaining quarter equally in cost, so each runs
+    /// total / (4·(scales − 1)) × (its pixels / the result's)⁻¹ iterations. The whole ladder
+    /// costs about as much as `total` iterations at the result's size.
+    public static func iterations(total: Int, sizes: [Int]) -> [Int] {
+        guard sizes.count > 1 else { return [total] }
+        let last = Double(sizes.last!)
+        let share = Double(total) / Double(4 * (sizes.count - 1))
+        let smaller = sizes.dropLast().map { size -> Int in
+            let ratio = last / Double(size)
+            return total == 0 ? 0 : max(1, Int((share * ratio * ratio).rounded()))
+        }
+        return smaller + [Int((0.75 * Double(total)).rounded())]
     }
 
     /// A bad `--scales` value.

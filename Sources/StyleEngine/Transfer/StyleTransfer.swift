@@ -33,7 +33,7 @@ public struct StyleTransfer {
     {
         let begin = Date()
         let sizes = settings.scaleSizes
-        let iterations = ScaleSchedule.iterations(total: settings.iterations, scaleCount: sizes.count)
+        let iterations = ScaleSchedule.iterations(total: settings.iterations, sizes: sizes)
         var current: PreparedImage?
         var carried: CarriedOptimizerState?
         var scales: [TransferResult.Scale] = []
