@@ -33,6 +33,10 @@ public struct StylizeSettings: Sendable, Codable, Equatable {
     /// Save a numbered intermediate image every N iterations (0: never).
     public var saveEvery = 0
     public var precision = Precision.fp32
+    /// Images whose header declares more pixels are refused before decoding.
+    public var maxImagePixels = ImageFile.defaultMaxPixels
+    /// The result's JPEG quality (1–100) when the output is a .jpg.
+    public var jpegQuality = 92
     /// The im2col / Winograd scratch limit, in floats (bands of rows beyond it); nil:
     /// `TransferSettings.defaultScratchLimit`.
     public var scratchLimitOverride: Int?
