@@ -8,9 +8,12 @@
 
 #include "image_io.h"
 
-static void icc_profile(unsigned char profile[132]) {
-    memset(profile, 0, 132);
-    profile[3] = 132;
+static void icc_profile(unsigned char profile[164]) {
+    static const unsigned char tags[36] = {0, 0, 0, 1, 'w', 't', 'p', 't', 0, 0, 0, 144, 0, 0, 0, 20,
+                                           'X', 'Y', 'Z', ' ', 0, 0, 0, 0, 0, 0, 0xF6, 0xD6, 0, 1, 0, 0, 0, 0, 0xD3, 0x2D};
+    memset(profile, 0, 164);
+    memcpy(profile + 128, tags, 36);
+    profile[3] = 164;
     memcpy(profile + 12, "mntrRGB XYZ ", 12);
     profile[8] = 2; profile[9] = 0x10;
     memcpy(profile + 36, "acsp", 4);
@@ -28,7 +31,7 @@ int main(int argc, char **argv) {
         gray16[i * 2] = (unsigned char)i; gray16[i * 2 + 1] = 0x55;
         indices[i] = (unsigned char)(i * 5);
     }
-    unsigned char profile[132];
+    unsigned char profile[164];
     icc_profile(profile);
     char path[4096], message[256];
     int failures = 0;
