@@ -14,10 +14,10 @@ let package = Package(
     targets: [
         // OpenCL and CLBlast C APIs (Debian: ocl-icd-opencl-dev, opencl-headers, libclblast-dev).
         .systemLibrary(name: "COpenCL", path: "Sources/COpenCL"),
-        // libpng and libjpeg-turbo C APIs (Debian: libpng-dev, libjpeg62-turbo-dev).
+        // libpng, libjpeg-turbo and libwebp C APIs (Debian: libpng-dev, libjpeg62-turbo-dev, libwebp-dev).
         .target(
             name: "CImageIO",
-            linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg")]),
+            linkerSettings: [.linkedLibrary("png"), .linkedLibrary("jpeg"), .linkedLibrary("webp")]),
         .target(name: "CLRuntime", dependencies: ["COpenCL"]),
         // Generates Swift string literals from kernels/*.cl so the binary needs no files beside it.
         .executableTarget(name: "KernelEmbedder", path: "Sources/KernelEmbedder"),

@@ -36,8 +36,13 @@ public struct Device: @unchecked Sendable {
 public enum DeviceInventory {
     /// The reason there is no device to run on; the message says what to install.
     public struct NoPlatform: Error, CustomStringConvertible {
+        /// What else is wrong that can hide an installed driver (an unusable cache folder).
+        public var diagnosis: String? = CacheLocation.diagnosis()
         public var description: String {
-            "no OpenCL platform found: install an OpenCL driver (for the CPU: apt-get install pocl-opencl-icd)"
+            if let diagnosis {
+                return "no OpenCL platform found, and \(diagnosis) (a driver may be installed but unable to start)"
+            }
+            return "no OpenCL platform found: install an OpenCL driver (for the CPU: apt-get install pocl-opencl-icd)"
         }
     }
 
@@ -52,6 +57,7 @@ public enum DeviceInventory {
     }
 
     public static func allDevices() throws -> [Device] {
+        CacheLocation.preparePoCLCache()
         var platformCount: cl_uint = 0
         let status = clGetPlatformIDs(0, nil, &platformCount)
         // The ICD loader answers CL_PLATFORM_NOT_FOUND_KHR when no driver is installed.

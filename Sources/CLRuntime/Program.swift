@@ -14,12 +14,15 @@ public final class Program: @unchecked Sendable {
     public init(context: Context, source: String, options: String = "", cache: ProgramCache? = nil) throws {
         self.context = context
         let key = cache.map { $0.key(source: source, options: options, device: context.device.info) }
-        if let cache, let key, let binary = cache.binary(for: key),
-            let program = try? Program.fromBinary(binary, options: options, context: context)
-        {
-            self.handle = program
-            self.loadedFromCache = true
-            return
+        if let cache, let key, let binary = cache.binary(for: key) {
+            if let program = try? Program.fromBinary(binary, options: options, context: context) {
+                self.handle = program
+                self.loadedFromCache = true
+                return
+            }
+            // A binary the driver refuses (another driver build, a damaged file) is discarded
+            // and replaced by a fresh one below.
+            cache.discard(key)
         }
         self.handle = try Program.fromSource(source, options: options, context: context)
         self.loadedFromCache = false
@@ -114,7 +117,8 @@ public struct ProgramCache: Sendable {
     public init(directory: URL) { self.directory = directory }
 
     /// `$STYLIZE_GPU_CACHE_DIR/programs`, else `$XDG_CACHE_HOME/stylize-gpu/programs`,
-    /// else `~/.cache/stylize-gpu/programs`.
+    /// else `~/.cache/stylize-gpu/programs` (where none of these can be created, as for a
+    /// service user without a home: `$TMPDIR/stylize-gpu-UID/programs`).
     public static func standard() -> ProgramCache {
         ProgramCache(directory: cacheRoot().appending(path: "programs"))
     }
@@ -125,10 +129,8 @@ public struct ProgramCache: Sendable {
         if let explicit = environment["STYLIZE_GPU_CACHE_DIR"], !explicit.isEmpty {
             return URL(fileURLWithPath: explicit)
         }
-        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty {
-            return URL(fileURLWithPath: xdg).appending(path: "stylize-gpu")
-        }
-        return FileManager.default.homeDirectoryForCurrentUser.appending(path: ".cache/stylize-gpu")
+        let standard = CacheLocation.userCacheHome().appending(path: "stylize-gpu")
+        return CacheLocation.usable(standard) ? standard : CacheLocation.temporaryRoot()
     }
 
     public func key(source: String, options: String, device: DeviceInfo) -> String {
@@ -137,24 +139,61 @@ public struct ProgramCache: Sendable {
         return stableHash(identity)
     }
 
+    /// Cache files start with this, then the binary's length and FNV-1a hash (8 bytes each,
+    /// little-endian): a truncated or damaged file is recognised and never reaches the driver.
+    static let magic: [UInt8] = Array("SGPCBIN1".utf8)
+    static let headerSize = 24
+
+    public func path(for key: String) -> URL { directory.appending(path: key + ".bin") }
+
+    /// The stored binary, or nil (and the file removed) when it is missing, truncated or damaged.
     func binary(for key: String) -> [UInt8]? {
-        guard let data = try? Data(contentsOf: directory.appending(path: key + ".bin")), !data.isEmpty
-        else { return nil }
-        return [UInt8](data)
+        guard let data = try? Data(contentsOf: path(for: key)) else { return nil }
+        let bytes = [UInt8](data)
+        guard bytes.count > Self.headerSize, Array(bytes[0..<8]) == Self.magic else {
+            discard(key)
+            return nil
+        }
+        let length = bytes[8..<16].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let hash = bytes[16..<24].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let payload = Array(bytes[Self.headerSize...])
+        guard length == UInt64(payload.count), hash == Self.hash(payload) else {
+            discard(key)
+            return nil
+        }
+        return payload
     }
+
+    /// Removes a stored binary (damaged, or refused by the driver).
+    func discard(_ key: String) { try? FileManager.default.removeItem(at: path(for: key)) }
 
     func store(_ binary: [UInt8], for key: String) {
         guard !binary.isEmpty else { return }
-        // Written whole then renamed, so a concurrent reader never sees half a binary.
+        // Written whole to a unique temporary, then renamed over the final name (atomic), so a
+        // concurrent reader never sees half a binary.
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let final = directory.appending(path: key + ".bin")
-        let temporary = directory.appending(path: key + ".\(ProcessInfo.processInfo.processIdentifier).tmp")
+        let temporary = directory.appending(path: key + ".\(getpid()).\(UUID().uuidString).tmp")
+        var bytes = Self.magic
+        for value in [UInt64(binary.count), Self.hash(binary)] {
+            for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        }
+        bytes += binary
         do {
-            try Data(binary).write(to: temporary)
-            _ = try? FileManager.default.removeItem(at: final)
-            try FileManager.default.moveItem(at: temporary, to: final)
+            try Data(bytes).write(to: temporary)
+            guard rename(temporary.path, path(for: key).path) == 0 else {
+                throw CocoaError(.fileWriteUnknown)
+            }
         } catch {
             try? FileManager.default.removeItem(at: temporary)
+        }
+    }
+
+    /// 64-bit FNV-1a of bytes.
+    static func hash(_ bytes: [UInt8]) -> UInt64 {
+        bytes.withUnsafeBufferPointer { buffer in
+            var value: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in buffer { value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+            return value
         }
     }
 }

@@ -30,7 +30,7 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
-    @Argument(help: "The images to measure (PNG or JPEG), before the options or after `--` (--style takes every name up to the next option).")
+    @Argument(help: "The images to measure (PNG, JPEG or WebP), before the options or after `--` (--style takes every name up to the next option).")
     var images: [String] = []
 
     func validate() throws {
@@ -53,7 +53,7 @@ struct Evaluate: ParsableCommand {
         let loss = lossOptions.settings
         let contentImage = try ImageFile.read(path: content)
         let styles = StyleSource(
-            images: try styleOptions.style.map(ImageFile.read(path:)), blendWeights: styleOptions.styleBlendWeights,
+            images: try styleOptions.style.map { try ImageFile.read(path: $0) }, blendWeights: styleOptions.styleBlendWeights,
             layers: loss.styleLayers)
         let measured = try images.map { path in (path, try ImageFile.read(path: path)) }
         let convolutionCount = try VGG19Network.convolutionsNeeded(for: loss.layers)

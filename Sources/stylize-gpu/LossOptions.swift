@@ -12,16 +12,25 @@ struct LossOptions: ParsableArguments {
     @Option(name: .customLong("tv-weight"), help: "Weight of the total-variation (smoothness) loss.")
     var tvWeight: Float = 1e-3
 
-    @Option(name: .customLong("content-layers"), help: "Comma-separated layers for the content loss.")
+    @Option(name: .customLong("content-layers"), help: "Comma-separated layers for the content loss (at least one, each once).")
     var contentLayers: String = "relu4_2"
 
-    @Option(name: .customLong("style-layers"), help: "Comma-separated layers for the style loss.")
+    @Option(name: .customLong("style-layers"), help: "Comma-separated layers for the style loss (at least one, each once).")
     var styleLayers: String = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1"
 
     func validate() throws {
         for (name, value) in [("--content-weight", contentWeight), ("--style-weight", styleWeight), ("--tv-weight", tvWeight)]
         where !(value >= 0 && value.isFinite) {
             throw InputError("\(name) must be a finite number ≥ 0")
+        }
+        for (option, layers) in [("--content-layers", parsedContentLayers), ("--style-layers", parsedStyleLayers)] {
+            if layers.isEmpty || layers.contains("") {
+                throw InputError("\(option) must name at least one layer, separated by commas (e.g. relu4_2)")
+            }
+            var seen = Set<String>()
+            for layer in layers where !seen.insert(layer).inserted {
+                throw InputError("\(option) names \(layer) twice: each layer counts once (raise the weight instead)")
+            }
         }
         do {
             try VGG19Layers.validate(parsedContentLayers + parsedStyleLayers)

@@ -5,7 +5,7 @@ import StyleEngine
 struct StyleOptions: ParsableArguments {
     @Option(
         name: .long, parsing: .upToNextOption,
-        help: "One or more paintings whose style to take (PNG or JPEG).")
+        help: "One or more paintings whose style to take (PNG, JPEG or WebP).")
     var style: [String]
 
     @Option(
@@ -25,6 +25,6 @@ struct StyleOptions: ParsableArguments {
         if styleBlendWeights.contains(where: { !($0 >= 0) }) || (!styleBlendWeights.isEmpty && styleBlendWeights.reduce(0, +) <= 0) {
             throw InputError("--style-blend-weights must be non-negative with a positive sum")
         }
-        if !(styleScale > 0) { throw InputError("--style-scale must be positive") }
+        if !(styleScale > 0 && styleScale.isFinite) { throw InputError("--style-scale must be a finite number > 0") }
     }
 }

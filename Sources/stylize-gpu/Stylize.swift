@@ -22,19 +22,36 @@ struct Stylize: ParsableCommand {
             result upsampled. Each scale runs half of --iterations, so the whole ladder costs about \
             as much as --iterations at full size. Sizes below 181 px have one scale.
 
+            Outputs: the image (-o), the report (--report) and the numbered images (--save-every) \
+            are checked before any work: each must be a file in a writable folder, none may be an \
+            input or another output. The format follows -o's extension: .png, .jpg/.jpeg \
+            (--jpeg-quality), .webp (lossless). A content image with transparency is stylized on a \
+            neutral background and its alpha is put back.
+
+            SIGINT (Ctrl-C), SIGTERM and SIGHUP write the current image and report, then exit \
+            with 128 + the signal (130, 143, 129); a second signal exits at once.
+
             Environment: STYLIZE_GPU_CONV=direct|winograd|im2col, STYLIZE_GPU_GEMM=packed|clblast, \
             STYLIZE_GPU_GEMM_TUNING=off|cached|search override the device's defaults.
             """)
 
     @OptionGroup var deviceOptions: DeviceOptions
 
-    @Option(name: .long, help: "The photo whose content to keep (PNG or JPEG).")
+    @Option(name: .long, help: "The photo whose content to keep (PNG, JPEG or WebP; EXIF orientation applied, alpha and ICC profile kept in the result).")
     var content: String
 
     @OptionGroup var styleOptions: StyleOptions
 
-    @Option(name: [.short, .customLong("output")], help: "Where to write the result (PNG).")
+    @Option(name: [.short, .customLong("output")], help: "Where to write the result: .png, .jpg/.jpeg or .webp.")
     var output: String = "out.png"
+
+    @Option(name: .customLong("jpeg-quality"), help: "Quality of a .jpg result, 1–100.")
+    var jpegQuality: Int = 92
+
+    @Option(
+        name: .customLong("max-image-pixels"),
+        help: "Refuse input images whose header declares more pixels than this (decompression bombs).")
+    var maxImagePixels: Int = ImageFile.defaultMaxPixels
 
     @Option(help: "Longest side of the result, in pixels. (default: 512, or the last of --scales)")
     var size: Int?
@@ -112,8 +129,31 @@ struct Stylize: ParsableCommand {
         if lbfgsHistory < 1 { throw InputError("--lbfgs-history must be at least 1") }
         if let learningRate, !(learningRate > 0) { throw InputError("--learning-rate must be positive") }
         if printEvery < 0 || saveEvery < 0 { throw InputError("--print-every and --save-every must be 0 or more") }
-        if !output.lowercased().hasSuffix(".png") { throw InputError("--output must name a .png file") }
+        if ImageFormat(outputPath: output) == nil {
+            throw InputError("--output must name a .png, .jpg, .jpeg or .webp file, not \(output)")
+        }
+        // Limits that keep every size and byte count far from overflowing.
+        let maximumSide = Self.maximumSide
+        if resultSize > maximumSide { throw InputError("--size must be at most \(maximumSide)") }
+        if case .sizes(let sizes) = schedule, let largest = sizes.max(), largest > maximumSide {
+            throw InputError("--scales sizes must be at most \(maximumSide)")
+        }
+        let styleSide = Double(resultSize) * Double(styleOptions.styleScale)
+        if styleSide > Double(maximumSide) {
+            throw InputError(
+                "--style-scale \(styleOptions.styleScale) makes the styles \(String(format: "%.0f", styleSide)) px: at most \(maximumSide)")
+        }
+        if iterations > 100_000_000 { throw InputError("--iterations must be at most 100000000") }
+        if lbfgsHistory > 10_000 { throw InputError("--lbfgs-history must be at most 10000") }
+        if let learningRate, !learningRate.isFinite { throw InputError("--learning-rate must be finite") }
+        if !(1...100).contains(jpegQuality) { throw InputError("--jpeg-quality must be 1 to 100") }
+        if maxImagePixels < 1 || maxImagePixels > 1 << 40 {
+            throw InputError("--max-image-pixels must be 1 to \(1 << 40)")
+        }
     }
+
+    /// The largest --size, scale and style side.
+    static let maximumSide = 65536
 
     func parsedScales() throws -> ScaleSchedule {
         do { return try ScaleSchedule.parse(scales) } catch { throw InputError("\(error)") }
@@ -148,6 +188,8 @@ struct Stylize: ParsableCommand {
         settings.saveEvery = saveEvery
         settings.precision = precision
         settings.memoryLimit = parsedMemoryLimit
+        settings.maxImagePixels = maxImagePixels
+        settings.jpegQuality = jpegQuality
         return settings
     }
 
@@ -166,8 +208,8 @@ struct Stylize: ParsableCommand {
         let iterations = result.scales.reduce(0) { $0 + $1.iterations.count - 1 }
         switch result.stopReason {
         case .interrupted:
-            if !quiet { print("interrupted: wrote \(output) after \(iterations) iterations") }
-            throw ExitCode(130)
+            if !quiet { print("interrupted by \(Interrupt.signalName): wrote \(output) after \(iterations) iterations") }
+            throw ExitCode(Interrupt.exitStatus)
         case .completed, .nonFiniteLoss:
             if quiet { return }
             let scaleNote = result.scales.count > 1 ? " over \(result.scales.count) scales" : ""

@@ -1,4 +1,5 @@
 import ArgumentParser
+import StyleEngine
 
 @main
 struct StylizeGPU: ParsableCommand {
@@ -12,6 +13,7 @@ struct StylizeGPU: ParsableCommand {
             Example:
               stylize-gpu --device 0 --content photo.jpg --style painting.png -o out.png
             """,
+        version: StylizeGPUVersion.string,
         subcommands: [Stylize.self, Evaluate.self, Devices.self],
         defaultSubcommand: Stylize.self)
 }

@@ -56,7 +56,7 @@ final class CLIBadInputTests: XCTestCase {
 
     func testUnsupportedFormat() throws {
         let text = try write("notes.png", Data("just some text, not an image\n".utf8))
-        try assertFails(content: text, message: "is not in a supported format (PNG or JPEG)")
+        try assertFails(content: text, message: "is not in a supported format (PNG, JPEG or WebP)")
     }
 
     func testTruncatedPNG() throws {
@@ -127,7 +127,7 @@ final class CLIBadInputTests: XCTestCase {
             ["--content", CLI.sample("astronaut.png"), "--style", CLI.sample("ihc.png"), "--size", "32",
              "--iterations", "1", "-o", path("missing/out.png"), "--quiet"])
         XCTAssertNotEqual(result.status, 0)
-        XCTAssertTrue(result.stderr.contains("no such directory"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("no such folder"), result.stderr)
     }
 
     /// A diverging run stops at the first non-finite loss, keeps the last good image (the

@@ -41,8 +41,19 @@ final class ImageIOTests: XCTestCase {
 
         let rgba: [UInt8] = (0..<60).map { UInt8($0 * 4) }
         writeRaw("rgba.png", rgba, width: width, height: height, colorType: 6, bitDepth: 8)
-        let expected = stride(from: 0, to: 60, by: 4).flatMap { [rgba[$0], rgba[$0 + 1], rgba[$0 + 2]] }
-        XCTAssertEqual(try ImageFile.read(path: path("rgba.png")).pixels, expected, "alpha dropped")
+        // Composited onto the neutral background (ImageNet's mean colour); the alpha is kept apart.
+        let background = [124, 117, 104]
+        var expected: [UInt8] = []
+        for index in stride(from: 0, to: 60, by: 4) {
+            let alpha = Int(rgba[index + 3])
+            for c in 0..<3 {
+                let mixed: Int = (Int(rgba[index + c]) * alpha + background[c] * (255 - alpha) + 127) / 255
+                expected.append(UInt8(mixed))
+            }
+        }
+        let decoded = try ImageFile.decode(path: path("rgba.png"))
+        XCTAssertEqual(decoded.image.pixels, expected, "composited")
+        XCTAssertEqual(decoded.alpha, stride(from: 3, to: 60, by: 4).map { rgba[$0] }, "alpha kept")
 
         // 16-bit RGB: big-endian pairs; the high byte survives.
         let rgb16: [UInt8] = (0..<45).flatMap { [UInt8($0 * 5), 0x80] }

@@ -35,6 +35,16 @@ public struct MemoryPlan: Sendable {
 
     /// Bytes for an output of height × width, with scratch capped at `scratchLimit` floats.
     public func bytes(height: Int, width: Int, scratchLimit: Int) -> Int {
+        bytes(height: height, width: width, scratchLimit: scratchLimit, optimizing: true)
+    }
+
+    /// Bytes for a forward pass alone at height × width (a style image's targets): no
+    /// optimizer state.
+    public func forwardBytes(height: Int, width: Int, scratchLimit: Int) -> Int {
+        bytes(height: height, width: width, scratchLimit: scratchLimit, optimizing: false)
+    }
+
+    func bytes(height: Int, width: Int, scratchLimit: Int, optimizing: Bool) -> Int {
         var activations = 0
         var largest = 3 * height * width
         var estimates: [ConvolutionEstimate] = []
@@ -60,12 +70,16 @@ public struct MemoryPlan: Sendable {
         let image = 3 * height * width
         // L-BFGS history is stored like the activations (half in FP16 runs).
         var historyBytes = 0
-        let vectors: Int
+        var vectors: Int
         switch optimizer {
         case .lbfgs:
             vectors = 2
             historyBytes = 2 * (historySize + 1) * image * precisionBytes
         case .adam: vectors = 2
+        }
+        if !optimizing {
+            vectors = 0
+            historyBytes = 0
         }
         // The convolutions' band scratch; where none bands (direct), the Grams' scratch.
         let bandScratch = estimates.map(\.bandFloats).max() ?? 0

@@ -4,6 +4,8 @@ import Foundation
 /// content and styles as given (the transfer resizes them for each scale) and the start.
 public struct StyleInputs {
     public let content: RGBImage
+    /// The content's file as read: its alpha channel and ICC profile go into the result.
+    public let contentFile: DecodedImage
     public let styles: [RGBImage]
     public let initialization: Initialization
     /// The result's size.
@@ -15,7 +17,8 @@ public struct StyleInputs {
     public static func load(settings: StylizeSettings, check: (Int, Int) throws -> Void = { _, _ in }) throws
         -> StyleInputs
     {
-        let content = try ImageFile.read(path: settings.contentPath)
+        let contentFile = try ImageFile.decode(path: settings.contentPath, maxPixels: settings.maxImagePixels)
+        let content = contentFile.image
         let (width, height) = fittedSize(width: content.width, height: content.height, longestSide: settings.size)
         let smallest = settings.scales.sizes(for: settings.size).first!
         let first = fittedSize(width: content.width, height: content.height, longestSide: smallest)
@@ -25,7 +28,7 @@ public struct StyleInputs {
         let styleSide = settings.transfer.styleSide(forSize: smallest)
         var styles: [RGBImage] = []
         for path in settings.stylePaths {
-            let style = try ImageFile.read(path: path)
+            let style = try ImageFile.read(path: path, maxPixels: settings.maxImagePixels)
             let size = fittedSize(width: style.width, height: style.height, longestSide: styleSide)
             if !settings.loss.styleLayers.isEmpty {
                 try requireSize(path, width: size.width, height: size.height, minimum: minimumSide(for: settings.loss.styleLayers))
@@ -36,9 +39,23 @@ public struct StyleInputs {
             switch settings.initialization {
             case .content: .content
             case .random(let seed): .random(seed: seed)
-            case .image(let path): .image(try ImageFile.read(path: path))
+            case .image(let path): .image(try initImage(path: path, width: width, height: height, settings: settings))
             }
-        return StyleInputs(content: content, styles: styles, initialization: initialization, width: width, height: height)
+        return StyleInputs(
+            content: content, contentFile: contentFile, styles: styles, initialization: initialization, width: width,
+            height: height)
+    }
+
+    /// An `--init` image: refused unless it has the content's aspect (it is resized to the
+    /// result's size, never stretched).
+    static func initImage(path: String, width: Int, height: Int, settings: StylizeSettings) throws -> RGBImage {
+        let image = try ImageFile.read(path: path, maxPixels: settings.maxImagePixels)
+        let fitted = fittedSize(width: image.width, height: image.height, longestSide: max(width, height))
+        if fitted.width != width || fitted.height != height {
+            throw StylizeError.initAspectMismatch(
+                path: path, width: image.width, height: image.height, contentWidth: width, contentHeight: height)
+        }
+        return image
     }
 
     /// Width and height scaled so the longest side is `longestSide` (each side ≥ 1).

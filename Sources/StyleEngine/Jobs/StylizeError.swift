@@ -4,6 +4,9 @@ public enum StylizeError: Error, CustomStringConvertible, Equatable {
     case imageTooLarge(neededBytes: Int, availableBytes: Int, largestSize: Int)
     case blendWeightsMismatch(weights: Int, styles: Int)
     case nonFiniteLoss(iteration: Int, outputPath: String)
+    case initAspectMismatch(path: String, width: Int, height: Int, contentWidth: Int, contentHeight: Int)
+    case styleTooLarge(path: String, width: Int, height: Int, neededBytes: Int, availableBytes: Int, styleScale: Float, largestStyleScale: Float?)
+    case cannotWriteReport(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -17,6 +20,15 @@ public enum StylizeError: Error, CustomStringConvertible, Equatable {
         case .nonFiniteLoss(let iteration, let outputPath):
             "the loss became NaN or infinite at iteration \(iteration); the last good image was written to "
                 + "\(outputPath); lower --learning-rate (or --style-weight)"
+        case .initAspectMismatch(let path, let width, let height, let contentWidth, let contentHeight):
+            "--init image \(path) is \(width)×\(height) but the result is \(contentWidth)×\(contentHeight): "
+                + "the aspect ratios differ (it would be stretched); crop it to the content's aspect"
+        case .styleTooLarge(let path, let width, let height, let needed, let available, let scale, let largest):
+            "style image \(path) at --style-scale \(scale) is \(width)×\(height) and needs about \(megabytes(needed)) "
+                + "of device memory but the device has \(megabytes(available)): "
+                + (largest.map { "--style-scale \(String(format: "%.3g", $0)) would fit" } ?? "no style scale fits")
+        case .cannotWriteReport(let path, let reason):
+            "cannot write the report \(path): \(reason)"
         }
     }
 }

@@ -35,6 +35,10 @@ public struct StylizeSettings: Sendable, Codable, Equatable {
     public var precision = Precision.fp32
     /// The most device memory the engine may take, in bytes (nil: what the device reports).
     public var memoryLimit: Int?
+    /// Images whose header declares more pixels are refused before decoding.
+    public var maxImagePixels = ImageFile.defaultMaxPixels
+    /// The result's JPEG quality (1–100) when the output is a .jpg.
+    public var jpegQuality = 92
     /// The im2col / Winograd scratch limit, in floats (bands of rows beyond it); nil:
     /// `TransferSettings.defaultScratchLimit`.
     public var scratchLimitOverride: Int?

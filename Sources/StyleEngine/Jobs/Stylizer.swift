@@ -30,8 +30,19 @@ public final class Stylizer {
     ) throws -> RunReport {
         let start = Date()
         let convolutionCount = try VGG19Network.convolutionsNeeded(for: settings.loss.layers)
+        let perScale = ScaleSchedule.iterations(total: settings.iterations, sizes: settings.transfer.scaleSizes)
+        let total = perScale.reduce(0, +)
+        try outputCheck(totalIterations: total).run()
         let inputs = try StyleInputs.load(settings: settings) { height, width in
             try checkFits(height: height, width: width, convolutionCount: convolutionCount)
+        }
+        try checkStylesFit(inputs.styles, convolutionCount: convolutionCount)
+        let outputFormat = ImageFormat(outputPath: settings.outputPath) ?? .png
+        let outputAlpha = inputs.contentFile.alpha(width: inputs.width, height: inputs.height)
+        let writeOutput = { [settings] (image: RGBImage, path: String) in
+            try ImageFile.write(
+                image, alpha: outputAlpha, iccProfile: inputs.contentFile.iccProfile, to: path, format: outputFormat,
+                quality: settings.jpegQuality)
         }
         let weights = try VGG19Weights.load(from: weightsURL, convolutionCount: convolutionCount)
         let session = try EngineSession(
@@ -53,16 +64,14 @@ public final class Stylizer {
         var hooks = StyleTransfer.Hooks()
         hooks.progress = progress
         hooks.shouldStop = shouldStop
-        let perScale = ScaleSchedule.iterations(total: settings.iterations, sizes: settings.transfer.scaleSizes)
-        let total = perScale.reduce(0, +)
         hooks.afterUpdate = { [settings] scale, iteration, image in
             let done = perScale[..<scale].reduce(0, +) + iteration
             if settings.saveEvery > 0 && done % settings.saveEvery == 0 && done < total {
-                try ImageFile.writePNG(try image(), to: self.numberedPath(done))
+                try writeOutput(try image(), self.numberedPath(done))
             }
         }
         let result = try transfer.run(content: inputs.content, initialization: inputs.initialization, hooks: hooks)
-        try ImageFile.writePNG(result.image, to: settings.outputPath)
+        try writeOutput(result.image, settings.outputPath)
 
         report.scales = RunReport.scales(result)
         report.iterations = report.scales.last!.iterations
@@ -80,13 +89,20 @@ public final class Stylizer {
         }
         report.peakDeviceBytes = session.peakAllocatedBytes
         report.totalSeconds = Date().timeIntervalSince(start)
-        if let reportPath { try writeJSON(report, to: reportPath) }
+        if let reportPath {
+            do { try writeJSON(report, to: reportPath) } catch {
+                throw StylizeError.cannotWriteReport(path: reportPath, reason: Self.reason(error))
+            }
+        }
         if result.stopReason == .nonFiniteLoss {
             throw StylizeError.nonFiniteLoss(
                 iteration: result.scales.last!.losses.count - 1, outputPath: settings.outputPath)
         }
         return report
     }
+
+    /// Device memory the run may take: the device's, or less under `--memory-limit`.
+    var availableBytes: Int { min(Int(device.info.globalMemoryBytes), settings.memoryLimit ?? .max) }
 
     /// out.png → out_0100.png for the intermediate image after 100 iterations.
     func numberedPath(_ iteration: Int) -> String {
@@ -96,11 +112,66 @@ public final class Stylizer {
         return url.deletingLastPathComponent().appending(path: name).path
     }
 
+    /// Every file the run will write, against every file it reads.
+    func outputCheck(totalIterations: Int) -> OutputCheck {
+        var inputs = [OutputCheck.Input(role: "the content image", path: settings.contentPath)]
+        inputs += settings.stylePaths.map { OutputCheck.Input(role: "a style image", path: $0) }
+        if case .image(let path) = settings.initialization {
+            inputs.append(OutputCheck.Input(role: "the --init image", path: path))
+        }
+        inputs.append(OutputCheck.Input(role: "the weights file", path: weightsURL.path))
+        var outputs = [OutputCheck.Output(role: "the output image", path: settings.outputPath)]
+        if let reportPath { outputs.append(OutputCheck.Output(role: "the report", path: reportPath)) }
+        let numbered =
+            settings.saveEvery > 0
+            ? OutputCheck.NumberedSaves(every: settings.saveEvery, total: totalIterations, path: numberedPath) : nil
+        return OutputCheck(inputs: inputs, outputs: outputs, numbered: numbered)
+    }
+
+    /// A one-line reason from a Foundation error (its POSIX cause where there is one).
+    static func reason(_ error: Error) -> String {
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if nsError.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(nsError.code))) }
+        return nsError.localizedDescription.replacingOccurrences(of: "\n", with: " ")
+    }
+
+    /// The style images pass through the network at --style-scale × the result's size:
+    /// each must fit the device as the result does.
+    private func checkStylesFit(_ styles: [RGBImage], convolutionCount: Int) throws {
+        let plan = MemoryPlan(
+            convolutionCount: convolutionCount, optimizer: settings.optimizer, historySize: settings.historySize,
+            precision: settings.precision, convolution: configuration.convolution(for: device.info))
+        let available = availableBytes
+        let side = settings.transfer.styleSide(forSize: settings.size)
+        for (path, style) in zip(settings.stylePaths, styles) {
+            let size = StyleInputs.fittedSize(width: style.width, height: style.height, longestSide: side)
+            let needed = plan.forwardBytes(height: size.height, width: size.width, scratchLimit: settings.scratchLimit)
+            if needed <= available { continue }
+            var scale = settings.styleScale
+            var fits: Float?
+            while scale * Float(settings.size) >= 16 {
+                scale *= 15 / 16
+                let trial = StyleInputs.fittedSize(
+                    width: style.width, height: style.height, longestSide: max(1, Int((Float(settings.size) * scale).rounded())))
+                if plan.forwardBytes(height: trial.height, width: trial.width, scratchLimit: settings.scratchLimit) <= available {
+                    fits = scale
+                    break
+                }
+            }
+            throw StylizeError.styleTooLarge(
+                path: path, width: size.width, height: size.height, neededBytes: needed, availableBytes: available,
+                styleScale: settings.styleScale, largestStyleScale: fits)
+        }
+    }
+
     private func checkFits(height: Int, width: Int, convolutionCount: Int) throws {
         let plan = MemoryPlan(
             convolutionCount: convolutionCount, optimizer: settings.optimizer, historySize: settings.historySize,
             precision: settings.precision, convolution: configuration.convolution(for: device.info))
-        let available = min(Int(device.info.globalMemoryBytes), settings.memoryLimit ?? .max)
+        let available = availableBytes
         let needed = plan.bytes(height: height, width: width, scratchLimit: settings.scratchLimit)
         if needed <= available { return }
         var fitting = settings.size

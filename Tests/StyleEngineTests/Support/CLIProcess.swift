@@ -27,15 +27,17 @@ enum CLI {
     }
 
     @discardableResult
-    static func run(_ arguments: [String], environment: [String: String] = [:], interruptAfter: String? = nil) throws
-        -> CLIResult
-    {
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:], removingEnvironment: [String] = [],
+        interruptAfter: String? = nil, signal: Int32 = SIGINT
+    ) throws -> CLIResult {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["STYLIZE_GPU_GEMM_TUNING"] = env["STYLIZE_GPU_GEMM_TUNING"] ?? "cached"
         for (key, value) in environment { env[key] = value }
+        for key in removingEnvironment { env.removeValue(forKey: key) }
         process.environment = env
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -43,14 +45,14 @@ enum CLI {
         try process.run()
         let errorData: Data
         if let interruptAfter {
-            // Reads stderr until the marker shows, then sends SIGINT as Ctrl-C would.
+            // Reads stderr until the marker shows, then sends the signal (SIGINT: as Ctrl-C would).
             var collected = Data()
             while !String(decoding: collected, as: UTF8.self).contains(interruptAfter) {
                 let chunk = err.fileHandleForReading.availableData
                 if chunk.isEmpty { break }
                 collected.append(chunk)
             }
-            kill(process.processIdentifier, SIGINT)
+            kill(process.processIdentifier, signal)
             collected.append(err.fileHandleForReading.readDataToEndOfFile())
             errorData = collected
         } else {
