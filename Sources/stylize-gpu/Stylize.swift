@@ -19,8 +19,10 @@ struct Stylize: ParsableCommand {
 
             Coarse to fine (--scales auto, the default): the image is optimized first at a small \
             size, then at sizes growing by √2 up to --size, each scale starting from the previous \
-            result upsampled. Each scale runs half of --iterations, so the whole ladder costs about \
-            as much as --iterations at full size. Sizes below 181 px have one scale.
+            result upsampled. --iterations counts full-size iterations: the last scale runs three \
+            quarters of them, the smaller scales share the rest equally in cost (a quarter of the \
+            pixels, four times the iterations), so the ladder costs about as much as --iterations at \
+            full size. Sizes below 181 px have one scale.
 
             Outputs: the image (-o), the report (--report) and the numbered images (--save-every) \
             are checked before any work: each must be a file in a writable folder, none may be an \
@@ -62,7 +64,7 @@ struct Stylize: ParsableCommand {
             valueName: "auto|off|N,N,…"))
     var scales: String = "auto"
 
-    @Option(help: "Optimization iterations (with several scales: half of them at each scale).")
+    @Option(help: "Optimization iterations, counted at full size (several scales: see below).")
     var iterations: Int = 1000
 
     @Option(help: "lbfgs or adam.")
