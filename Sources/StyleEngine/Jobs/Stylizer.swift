@@ -9,6 +9,8 @@ public final class Stylizer {
     public let weightsURL: URL
     public let configuration: EngineConfiguration
     public let reportPath: String?
+    /// The styles, when not the files of `settings.stylePaths` (a stored style).
+    public var styleSource: StyleSource?
 
     public init(
         settings: StylizeSettings, device: Device, weightsURL: URL, configuration: EngineConfiguration = .init(),
@@ -30,14 +32,16 @@ public final class Stylizer {
     ) throws -> RunReport {
         let start = Date()
         let convolutionCount = try VGG19Network.convolutionsNeeded(for: settings.loss.layers)
-        let inputs = try StyleInputs.load(settings: settings) { height, width in
+        var loading = settings
+        if styleSource != nil { loading.stylePaths = [] }
+        let inputs = try StyleInputs.load(settings: loading) { height, width in
             try checkFits(height: height, width: width, convolutionCount: convolutionCount)
         }
         let weights = try VGG19Weights.load(from: weightsURL, convolutionCount: convolutionCount)
         let session = try EngineSession(
             device: device, weights: weights, precision: settings.precision, pooling: settings.pooling,
             configuration: configuration, log: log)
-        let styles = StyleSource(
+        let styles = styleSource ?? StyleSource(
             images: inputs.styles, blendWeights: settings.styleBlendWeights, layers: settings.loss.styleLayers)
         let transfer = StyleTransfer(session: session, settings: settings.transfer, styles: styles)
         let styleSide = settings.transfer.styleSide(forSize: settings.size)
