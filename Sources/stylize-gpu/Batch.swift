@@ -26,6 +26,23 @@ struct BatchOptions: ParsableArguments {
     var force = false
 }
 
+extension StyleOptions {
+    /// The styles: the files, or the stored style of `--style @NAME` fitted to a run of these
+    /// settings and style sides.
+    func source(layers: [String], pooling: Pooling, precision: Precision, weightsURL: URL, sides: [Int]) throws
+        -> StyleSource
+    {
+        guard let name = storedStyleName else {
+            return StyleSource(images: try style.map(ImageFile.read(path:)), blendWeights: styleBlendWeights, layers: layers)
+        }
+        return try StyleLibrary.locate(explicitPath: library).source(
+            name: name,
+            requirements: StyleRequirements(
+                layers: layers, pooling: pooling, precision: precision,
+                weightsHash: ContentHash.ofFile(weightsURL.path) ?? "unreadable", sides: sides))
+    }
+}
+
 extension Stylize {
     /// Several inputs, a folder, or --output-dir.
     var isBatch: Bool {
@@ -51,15 +68,12 @@ extension Stylize {
 
     /// The stored style of `--style @NAME` fitted to this run, or nil for style files.
     func storedStyleSource(weightsURL: URL) throws -> StyleSource? {
-        guard let name = styleOptions.storedStyleName else { return nil }
+        guard styleOptions.storedStyleName != nil else { return nil }
         let settings = settings
         let transfer = settings.transfer
-        return try StyleLibrary.locate(explicitPath: styleOptions.library).source(
-            name: name,
-            requirements: StyleRequirements(
-                layers: settings.loss.styleLayers, pooling: settings.pooling, precision: settings.precision,
-                weightsHash: ContentHash.ofFile(weightsURL.path) ?? "unreadable",
-                sides: transfer.scaleSizes.map(transfer.styleSide(forSize:))))
+        return try styleOptions.source(
+            layers: settings.loss.styleLayers, pooling: settings.pooling, precision: settings.precision,
+            weightsURL: weightsURL, sides: transfer.scaleSizes.map(transfer.styleSide(forSize:)))
     }
 
     func runBatch(device: Device, weightsURL: URL, configuration: EngineConfiguration) throws {
