@@ -52,17 +52,18 @@ struct Evaluate: ParsableCommand {
         let device = try DeviceInventory.device(at: deviceOptions.device ?? 0)
         let loss = lossOptions.settings
         let contentImage = try ImageFile.read(path: content)
-        let styles = StyleSource(
-            images: try styleOptions.style.map { try ImageFile.read(path: $0) }, blendWeights: styleOptions.styleBlendWeights,
-            layers: loss.styleLayers)
         let measured = try images.map { path in (path, try ImageFile.read(path: path)) }
+        var transfer = TransferSettings()
+        transfer.styleScale = styleOptions.styleScale
+        let styles = try styleOptions.source(
+            layers: loss.styleLayers, pooling: modelOptions.pooling, precision: precision,
+            weightsURL: modelOptions.weightsURL(),
+            sides: measured.map { transfer.styleSide(forSize: max($0.1.width, $0.1.height)) })
         let convolutionCount = try VGG19Network.convolutionsNeeded(for: loss.layers)
         let session = try EngineSession(
             device: device, weights: VGG19Weights.load(from: modelOptions.weightsURL(), convolutionCount: convolutionCount),
             precision: precision, pooling: modelOptions.pooling, configuration: configuration)
         let scratchLimit = TransferSettings.defaultScratchLimit(for: precision)
-        var transfer = TransferSettings()
-        transfer.styleScale = styleOptions.styleScale
         let records = try measured.map { path, image in
             try session.scalars.scoped {
                 let targets = try styles.targets(

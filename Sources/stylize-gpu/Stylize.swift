@@ -39,8 +39,12 @@ struct Stylize: ParsableCommand {
 
     @OptionGroup var deviceOptions: DeviceOptions
 
-    @Option(name: .long, help: "The photo whose content to keep (PNG, JPEG or WebP; EXIF orientation applied, alpha and ICC profile kept in the result).")
-    var content: String
+    @Option(
+        name: .long, parsing: .upToNextOption,
+        help: "The photo whose content to keep (PNG, JPEG or WebP; EXIF orientation applied, alpha and ICC profile kept in the result); several files or folders make a batch (--output-dir).")
+    var content: [String]
+
+    @OptionGroup var batchOptions: BatchOptions
 
     @OptionGroup var styleOptions: StyleOptions
 
@@ -119,6 +123,7 @@ struct Stylize: ParsableCommand {
     var quiet = false
 
     func validate() throws {
+        try validateBatch()
         let schedule = try parsedScales()
         if resultSize < 16 { throw InputError("--size must be at least 16 (VGG19 halves it four times)") }
         if case .sizes(let sizes) = schedule, let size, sizes.last! != size {
@@ -169,7 +174,7 @@ struct Stylize: ParsableCommand {
     }
 
     var settings: StylizeSettings {
-        var settings = StylizeSettings(contentPath: content, stylePaths: styleOptions.style, outputPath: output)
+        var settings = StylizeSettings(contentPath: content.first ?? "", stylePaths: styleOptions.style, outputPath: output)
         settings.styleBlendWeights = styleOptions.styleBlendWeights
         settings.size = resultSize
         settings.scales = (try? parsedScales()) ?? .off
@@ -200,9 +205,11 @@ struct Stylize: ParsableCommand {
         let device = try DeviceInventory.device(at: deviceOptions.device ?? 0)
         let weightsURL = try modelOptions.weightsURL()
         Interrupt.install()
+        if isBatch { return try runBatch(device: device, weightsURL: weightsURL, configuration: configuration) }
         let printer = ProgressPrinter(printEvery: printEvery, quiet: quiet)
         let stylizer = Stylizer(
             settings: settings, device: device, weightsURL: weightsURL, configuration: configuration, reportPath: report)
+        stylizer.styleSource = try storedStyleSource(weightsURL: weightsURL)
         let quiet = quiet
         let result = try stylizer.run(
             progress: printer.show, shouldStop: { Interrupt.wasRequested },

@@ -9,6 +9,8 @@ public final class Stylizer {
     public let weightsURL: URL
     public let configuration: EngineConfiguration
     public let reportPath: String?
+    /// The styles, when not the files of `settings.stylePaths` (a stored style).
+    public var styleSource: StyleSource?
 
     public init(
         settings: StylizeSettings, device: Device, weightsURL: URL, configuration: EngineConfiguration = .init(),
@@ -33,7 +35,9 @@ public final class Stylizer {
         let perScale = ScaleSchedule.iterations(total: settings.iterations, sizes: settings.transfer.scaleSizes)
         let total = perScale.reduce(0, +)
         try outputCheck(totalIterations: total).run()
-        let inputs = try StyleInputs.load(settings: settings) { height, width in
+        var loading = settings
+        if styleSource != nil { loading.stylePaths = [] }
+        let inputs = try StyleInputs.load(settings: loading) { height, width in
             try checkFits(height: height, width: width, convolutionCount: convolutionCount)
         }
         try checkStylesFit(inputs.styles, convolutionCount: convolutionCount)
@@ -48,7 +52,7 @@ public final class Stylizer {
         let session = try EngineSession(
             device: device, weights: weights, precision: settings.precision, pooling: settings.pooling,
             configuration: configuration, memoryLimit: settings.memoryLimit, log: log)
-        let styles = StyleSource(
+        let styles = styleSource ?? StyleSource(
             images: inputs.styles, blendWeights: settings.styleBlendWeights, layers: settings.loss.styleLayers)
         let transfer = StyleTransfer(session: session, settings: settings.transfer, styles: styles)
         let styleSide = settings.transfer.styleSide(forSize: settings.size)

@@ -15,6 +15,14 @@ public struct StyleTargets: @unchecked Sendable {
         public let styleSizes: [ImageSize]
         /// Normalised blend weights, one per style image.
         public let blendWeights: [Float]
+
+        public init(layers: [String], pooling: Pooling, precision: Precision, styleSizes: [ImageSize], blendWeights: [Float]) {
+            self.layers = layers
+            self.pooling = pooling
+            self.precision = precision
+            self.styleSizes = styleSizes
+            self.blendWeights = blendWeights
+        }
     }
 
     public struct ImageSize: Sendable, Codable, Equatable {

@@ -1,0 +1,257 @@
+import CLRuntime
+import Foundation
+
+/// Many content images, one style: one `EngineSession` and one `StyleSource` for all of
+/// them, each result written atomically into a folder and recorded in its manifest.
+/// Resumable: an input whose output a manifest records as done with the same settings
+/// fingerprint (and whose file is there) is skipped unless `force`.
+public final class BatchRunner {
+    public enum Format: String, Sendable, CaseIterable, Codable {
+        case png, jpg, webp
+
+        var imageFormat: ImageFormat {
+            switch self {
+            case .png: .png
+            case .jpg: .jpeg
+            case .webp: .webp
+            }
+        }
+    }
+
+    public struct Settings: Sendable {
+        /// The per-image settings (`contentPath` and `outputPath` are set per image).
+        public var stylize: StylizeSettings
+        /// Files, or folders whose PNG / JPEG / WebP files are taken, sorted by name.
+        public var inputs: [String]
+        public var outputDirectory: String
+        public var format = Format.png
+        public var shard: Shard?
+        public var force = false
+        /// What identifies the style beyond `stylize.stylePaths` (a stored style's settings);
+        /// the file styles' contents are hashed here.
+        public var styleIdentity = ""
+
+        public init(stylize: StylizeSettings, inputs: [String], outputDirectory: String) {
+            self.stylize = stylize
+            self.inputs = inputs
+            self.outputDirectory = outputDirectory
+        }
+    }
+
+    /// One input and where its result goes.
+    public struct Item: Sendable, Equatable {
+        public let input: String
+        public let output: String
+    }
+
+    public struct Summary: Sendable, Equatable {
+        public var total = 0
+        public var done = 0
+        public var skipped = 0
+        public var failed = 0
+        public var interrupted = false
+        public var weightUploads = 0
+        public var styleTargetComputations = 0
+        public var seconds = 0.0
+    }
+
+    public let settings: Settings
+    public let device: Device
+    public let weightsURL: URL
+    public let configuration: EngineConfiguration
+    /// The styles; nil: read from `settings.stylize.stylePaths`.
+    public let styles: StyleSource?
+
+    public init(
+        settings: Settings, device: Device, weightsURL: URL, configuration: EngineConfiguration = .init(),
+        styles: StyleSource? = nil
+    ) {
+        self.settings = settings
+        self.device = device
+        self.weightsURL = weightsURL
+        self.configuration = configuration
+        self.styles = styles
+    }
+
+    public static let imageExtensions: Set<String> = ["png", "jpg", "jpeg", "webp"]
+
+    /// Every input (folders expanded, their images sorted) with its output name: the input's
+    /// name with `format`'s extension, `-2`, `-3`, … after a name already taken. The same for
+    /// every shard (sharding comes after).
+    public static func items(inputs: [String], outputDirectory: String, format: Format) throws -> [Item] {
+        var files: [String] = []
+        for input in inputs {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory), isDirectory.boolValue {
+                let names = try FileManager.default.contentsOfDirectory(atPath: input)
+                    .filter { !$0.hasPrefix(".") && imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
+                    .sorted()
+                files += names.map { URL(fileURLWithPath: input).appending(path: $0).path }
+            } else {
+                files.append(input)
+            }
+        }
+        var taken: Set<String> = []
+        return files.map { file in
+            let stem = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+            var name = "\(stem).\(format.rawValue)"
+            var counter = 2
+            while taken.contains(name) {
+                name = "\(stem)-\(counter).\(format.rawValue)"
+                counter += 1
+            }
+            taken.insert(name)
+            return Item(input: file, output: URL(fileURLWithPath: outputDirectory).appending(path: name).path)
+        }
+    }
+
+    /// Names the settings an output depends on: the per-image settings (paths left out), the
+    /// style files' contents or the stored style, and the weights file.
+    public static func fingerprint(settings: Settings, weightsHash: String) throws -> String {
+        var stylize = settings.stylize
+        stylize.contentPath = ""
+        stylize.outputPath = ""
+        stylize.saveEvery = 0
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var text = String(decoding: try encoder.encode(stylize), as: UTF8.self)
+        for path in settings.stylize.stylePaths where !path.hasPrefix("@") {
+            text += "|style " + (ContentHash.ofFile(path) ?? "unreadable \(path)")
+        }
+        text += "|" + settings.styleIdentity + "|weights " + weightsHash + "|format " + settings.format.rawValue
+        return ContentHash.of(string: text)
+    }
+
+    /// Runs this shard's inputs. `log` gets one line per image; `shouldStop` is polled every
+    /// iteration (the image in progress is then dropped, neither written nor recorded).
+    public func run(
+        log: @escaping (String) -> Void = { _ in }, progress: @escaping (TransferProgress) -> Void = { _ in },
+        shouldStop: @escaping () -> Bool = { false }
+    ) throws -> Summary {
+        let start = Date()
+        let uploadsBefore = EngineCounters.weightUploads.load(ordering: .relaxed)
+        let computationsBefore = EngineCounters.styleTargetComputations.load(ordering: .relaxed)
+        var summary = Summary()
+        let directory = settings.outputDirectory
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let all = try Self.items(inputs: settings.inputs, outputDirectory: directory, format: settings.format)
+        let items = settings.shard?.select(all) ?? all
+        summary.total = items.count
+        let manifestPath = URL(fileURLWithPath: directory).appending(
+            path: settings.shard?.manifestName ?? Manifest.mergedName
+        ).path
+        let weightsHash = ContentHash.ofFile(weightsURL.path) ?? "unreadable"
+        let fingerprint = try Self.fingerprint(settings: settings, weightsHash: weightsHash)
+
+        // What is done already, by any shard or an earlier run with these settings.
+        var done: Set<String> = []
+        if !settings.force {
+            for file in Manifest.files(in: directory) {
+                for record in Manifest.read(path: file)
+                where record.status == .ok && record.fingerprint == fingerprint
+                    && FileManager.default.fileExists(atPath: record.output)
+                {
+                    done.insert(record.output)
+                }
+            }
+        }
+        // Temporary files a killed run left beside this shard's outputs.
+        let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for item in items {
+            let name = URL(fileURLWithPath: item.output).lastPathComponent
+            for file in leftovers where file.hasPrefix(".\(name).") && file.hasSuffix(".tmp") {
+                try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: directory).appending(path: file).path)
+            }
+        }
+        let pending = items.filter { !done.contains($0.output) }
+        summary.skipped = items.count - pending.count
+        if summary.skipped > 0 { log("skipping \(summary.skipped) of \(items.count) already done with these settings") }
+
+        if !pending.isEmpty {
+            let stylize = settings.stylize
+            let convolutionCount = try VGG19Network.convolutionsNeeded(for: stylize.loss.layers)
+            let session = try EngineSession(
+                device: device, weights: VGG19Weights.load(from: weightsURL, convolutionCount: convolutionCount),
+                precision: stylize.precision, pooling: stylize.pooling, configuration: configuration, log: log)
+            let styles =
+                try self.styles
+                ?? StyleSource(
+                    images: stylize.stylePaths.map { try ImageFile.read(path: $0) }, blendWeights: stylize.styleBlendWeights,
+                    layers: stylize.loss.styleLayers)
+            let transfer = StyleTransfer(session: session, settings: stylize.transfer, styles: styles)
+            let initialization: Initialization? =
+                switch stylize.initialization {
+                case .content: .content
+                case .random(let seed): .random(seed: seed)
+                case .image(let path): .image(try ImageFile.read(path: path))
+                }
+            let minimum = StyleInputs.minimumSide(for: stylize.loss.layers)
+            for (number, item) in pending.enumerated() {
+                let began = Date()
+                let label = "[\(number + 1 + summary.skipped)/\(items.count)] \(item.input)"
+                var record = ManifestRecord(
+                    input: item.input, output: item.output, status: .ok, seconds: 0, fingerprint: fingerprint,
+                    shard: settings.shard?.description)
+                do {
+                    let content = try ImageFile.read(path: item.input)
+                    let smallest = stylize.scales.sizes(for: stylize.size).first!
+                    let first = StyleInputs.fittedSize(width: content.width, height: content.height, longestSide: smallest)
+                    try StyleInputs.requireSize(item.input, width: first.width, height: first.height, minimum: minimum)
+                    var hooks = StyleTransfer.Hooks()
+                    hooks.progress = progress
+                    hooks.shouldStop = shouldStop
+                    let result = try transfer.run(content: content, initialization: initialization!, hooks: hooks)
+                    if result.stopReason == .interrupted {
+                        summary.interrupted = true
+                        log("\(label): interrupted, not written")
+                        break
+                    }
+                    if result.stopReason == .nonFiniteLoss {
+                        throw StylizeError.nonFiniteLoss(
+                            iteration: result.scales.last!.losses.count - 1, outputPath: "(not written)")
+                    }
+                    let side = stylize.transfer.styleSide(forSize: stylize.size)
+                    record.metrics = try session.scalars.scoped {
+                        try QualityEvaluator(
+                            session: session,
+                            targets: styles.targets(session: session, side: side, scratchLimit: stylize.scratchLimit),
+                            content: content.resized(longestSide: stylize.size), settings: stylize.loss,
+                            scratchLimit: stylize.scratchLimit
+                        ).evaluate(result.image)
+                    }
+                    try Self.write(result.image, to: item.output, format: settings.format)
+                    record.loss = result.scales.last!.losses.last
+                    record.width = result.image.width
+                    record.height = result.image.height
+                    record.seconds = Date().timeIntervalSince(began)
+                    try Manifest.append(record, to: manifestPath)
+                    summary.done += 1
+                    log(
+                        String(
+                            format: "%@ → %@  ok  %.1f s  loss %.6g  SSIM %.4f  style similarity %.4f", label,
+                            item.output, record.seconds, record.loss!.total, record.metrics!.ssim,
+                            record.metrics!.styleSimilarity))
+                } catch let error as AtomicWriteError where error.path == manifestPath {
+                    throw error
+                } catch {
+                    record.status = .failed
+                    record.error = "\(error)"
+                    record.seconds = Date().timeIntervalSince(began)
+                    try Manifest.append(record, to: manifestPath)
+                    summary.failed += 1
+                    log("\(label): failed: \(error)")
+                }
+            }
+        }
+        summary.weightUploads = EngineCounters.weightUploads.load(ordering: .relaxed) - uploadsBefore
+        summary.styleTargetComputations =
+            EngineCounters.styleTargetComputations.load(ordering: .relaxed) - computationsBefore
+        summary.seconds = Date().timeIntervalSince(start)
+        return summary
+    }
+
+    /// PNG, JPEG (quality 95) or WebP, through a temporary file and a rename (`ImageFile.write`).
+    static func write(_ image: RGBImage, to path: String, format: Format) throws {
+        try ImageFile.write(image, to: path, format: format.imageFormat, quality: 95)
+    }
+}
