@@ -71,6 +71,7 @@ struct Stylize: ParsableCommand {
     var seed: UInt64 = 0
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var compressionOptions: CompressionOptions
 
     @Flag(name: .customLong("original-colors"), help: "Keep the content's colours (luminance-only transfer).")
     var originalColors = false
@@ -135,6 +136,7 @@ struct Stylize: ParsableCommand {
         settings.originalColors = originalColors
         settings.saveEvery = saveEvery
         settings.precision = precision
+        settings.pruning = compressionOptions.settings
         return settings
     }
 

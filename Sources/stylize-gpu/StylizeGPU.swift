@@ -12,6 +12,6 @@ struct StylizeGPU: ParsableCommand {
             Example:
               stylize-gpu --device 0 --content photo.jpg --style painting.png -o out.png
             """,
-        subcommands: [Stylize.self, Evaluate.self, Devices.self],
+        subcommands: [Stylize.self, Evaluate.self, Devices.self, Prune.self, Quantize.self],
         defaultSubcommand: Stylize.self)
 }

@@ -33,6 +33,8 @@ public struct StylizeSettings: Sendable, Codable, Equatable {
     /// Save a numbered intermediate image every N iterations (0: never).
     public var saveEvery = 0
     public var precision = Precision.fp32
+    /// `--prune R --prune-by …` (`ChannelPruning`); ratio 0: the network as loaded.
+    public var pruning = PruningSettings()
     /// The im2col / Winograd scratch limit, in floats (bands of rows beyond it); nil:
     /// `TransferSettings.defaultScratchLimit`.
     public var scratchLimitOverride: Int?

@@ -30,10 +30,15 @@ public final class Stylizer {
     ) throws -> RunReport {
         let start = Date()
         let convolutionCount = try VGG19Network.convolutionsNeeded(for: settings.loss.layers)
+        let loaded = try VGG19Weights.load(from: weightsURL, convolutionCount: convolutionCount)
         let inputs = try StyleInputs.load(settings: settings) { height, width in
-            try checkFits(height: height, width: width, convolutionCount: convolutionCount)
+            try checkFits(height: height, width: width, channels: settings.pruning.keptChannels(loaded.channels))
         }
-        let weights = try VGG19Weights.load(from: weightsURL, convolutionCount: convolutionCount)
+        let weights = try loaded.pruned(settings.pruning) { [device, configuration, settings] in
+            try EngineSession.activationScores(
+                weights: $0, images: [inputs.content] + inputs.styles, device: device, precision: settings.precision,
+                pooling: settings.pooling, configuration: configuration)
+        }
         let session = try EngineSession(
             device: device, weights: weights, precision: settings.precision, pooling: settings.pooling,
             configuration: configuration, log: log)
@@ -96,10 +101,10 @@ public final class Stylizer {
         return url.deletingLastPathComponent().appending(path: name).path
     }
 
-    private func checkFits(height: Int, width: Int, convolutionCount: Int) throws {
+    private func checkFits(height: Int, width: Int, channels: [Int]) throws {
         let plan = MemoryPlan(
-            convolutionCount: convolutionCount, optimizer: settings.optimizer, historySize: settings.historySize,
-            precision: settings.precision, convolution: configuration.convolution(for: device.info))
+            convolutionCount: channels.count, optimizer: settings.optimizer, historySize: settings.historySize,
+            precision: settings.precision, convolution: configuration.convolution(for: device.info), channels: channels)
         let available = Int(device.info.globalMemoryBytes)
         let needed = plan.bytes(height: height, width: width, scratchLimit: settings.scratchLimit)
         if needed <= available { return }
