@@ -77,7 +77,7 @@ public enum WeightEncoding: Sendable, Equatable {
             return file.bytes(of: key)!
         }
         guard let (weightKey, weight) = tensor("weight_index") ?? tensor("weight_q") else {
-            throw invalid("tensor \(name).weight_index (or \(name).weight_q) is missing")
+            throw invalid("tensor \(name).weight_index is missing")
         }
         guard weight.shape.count == 4, weight.shape[2] == 3, weight.shape[3] == 3, weight.shape[0] > 0 else {
             throw invalid("\(weightKey) has shape \(weight.shape), not [out, in, 3, 3]")
