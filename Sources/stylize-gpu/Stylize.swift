@@ -94,6 +94,7 @@ struct Stylize: ParsableCommand {
     var seed: UInt64 = 0
 
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var compressionOptions: CompressionOptions
 
     @Flag(name: .customLong("original-colors"), help: "Keep the content's colours (luminance-only transfer).")
     var originalColors = false
@@ -197,6 +198,7 @@ struct Stylize: ParsableCommand {
         settings.memoryLimit = parsedMemoryLimit
         settings.maxImagePixels = maxImagePixels
         settings.jpegQuality = jpegQuality
+        settings.pruning = compressionOptions.settings
         return settings
     }
 

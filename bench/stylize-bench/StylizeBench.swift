@@ -59,6 +59,15 @@ struct StylizeBench: ParsableCommand {
     @Option(help: "Also write the results as JSON here.")
     var json: String?
 
+    @Flag(help: "Instead: each compression setting (prune 0/0.3/0.5/0.7 × l1/activation, each quantization) at --sizes, judged by the unpruned network.")
+    var compression = false
+
+    @Option(name: .customLong("compression-images"), help: "With --compression: write each result image into this folder.")
+    var compressionImages: String?
+
+    @Option(name: .customLong("compression-only"), parsing: .upToNextOption, help: "With --compression: only settings whose name contains one of these (the uncompressed one always runs).")
+    var compressionOnly: [String] = []
+
     @Option(help: "Folder of the sample images. (default: samples here, else beside the executable's folder)")
     var samples: String?
 
@@ -85,6 +94,23 @@ struct StylizeBench: ParsableCommand {
         let gpu = try ComputeDevice(device: device)
         let tuning = try GEMMTuning.prepare(gpu: gpu, mode: configuration.gemmTuning ?? .search) { print($0) }
         let weightsURL = try VGG19Weights.locate(explicitPath: nil)
+        if compression {
+            print("device: \(device.info.name) (\(device.info.platformName)); \(iterations) iterations per setting")
+            let rows = try CompressionBench(
+                device: device, configuration: configuration, weightsURL: weightsURL,
+                samples: samples ?? Self.locate("samples"), iterations: iterations, imagesDirectory: compressionImages,
+                only: compressionOnly
+            ).run(sizes: sizes)
+            print("")
+            CompressionBench.printTable(rows)
+            if let json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                try encoder.encode(rows).write(to: URL(fileURLWithPath: json))
+                print("wrote \(json)")
+            }
+            return
+        }
         var results = BenchResults(device: device.info, gemmParameters: tuning?.name ?? "clblast-default", iterations: iterations)
         print("device: \(device.info.name) (\(device.info.platformName))")
 

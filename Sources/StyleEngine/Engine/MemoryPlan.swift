@@ -7,15 +7,13 @@ public struct MemoryPlan: Sendable {
     public let precisionBytes: Int  // bytes per stored activation element
     public let convolution: ConvolutionAlgorithm
 
+    /// `channels`: output channels of each convolution of the network loaded (a pruned one has
+    /// fewer); nil: VGG19's.
     public init(
         convolutionCount: Int, optimizer: OptimizerKind, historySize: Int, precision: Precision,
-        convolution: ConvolutionAlgorithm
+        convolution: ConvolutionAlgorithm, channels: [Int]? = nil
     ) {
-        var channels: [Int] = []
-        for (block, count) in VGG19Layers.convolutionsPerBlock.enumerated() {
-            channels += Array(repeating: VGG19Layers.blockChannels[block], count: count)
-        }
-        self.channels = Array(channels.prefix(convolutionCount))
+        self.channels = Array((channels ?? VGG19Layers.channels).prefix(convolutionCount))
         self.optimizer = optimizer
         self.historySize = historySize
         self.precisionBytes = precision == .fp32 ? 4 : 2

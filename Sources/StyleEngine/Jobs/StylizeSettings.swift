@@ -39,6 +39,8 @@ public struct StylizeSettings: Sendable, Codable, Equatable {
     public var maxImagePixels = ImageFile.defaultMaxPixels
     /// The result's JPEG quality (1–100) when the output is a .jpg.
     public var jpegQuality = 92
+    /// `--prune R --prune-by …` (`ChannelPruning`); ratio 0: the network as loaded.
+    public var pruning = PruningSettings()
     /// The im2col / Winograd scratch limit, in floats (bands of rows beyond it); nil:
     /// `TransferSettings.defaultScratchLimit`.
     public var scratchLimitOverride: Int?

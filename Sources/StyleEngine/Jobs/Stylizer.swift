@@ -35,12 +35,14 @@ public final class Stylizer {
         let perScale = ScaleSchedule.iterations(total: settings.iterations, sizes: settings.transfer.scaleSizes)
         let total = perScale.reduce(0, +)
         try outputCheck(totalIterations: total).run()
+        let loaded = try VGG19Weights.load(from: weightsURL, convolutionCount: convolutionCount)
+        let channels = settings.pruning.keptChannels(loaded.channels)
         var loading = settings
         if styleSource != nil { loading.stylePaths = [] }
         let inputs = try StyleInputs.load(settings: loading) { height, width in
-            try checkFits(height: height, width: width, convolutionCount: convolutionCount)
+            try checkFits(height: height, width: width, channels: channels)
         }
-        try checkStylesFit(inputs.styles, convolutionCount: convolutionCount)
+        try checkStylesFit(inputs.styles, channels: channels)
         let outputFormat = ImageFormat(outputPath: settings.outputPath) ?? .png
         let outputAlpha = inputs.contentFile.alpha(width: inputs.width, height: inputs.height)
         let writeOutput = { [settings] (image: RGBImage, path: String) in
@@ -48,7 +50,11 @@ public final class Stylizer {
                 image, alpha: outputAlpha, iccProfile: inputs.contentFile.iccProfile, to: path, format: outputFormat,
                 quality: settings.jpegQuality)
         }
-        let weights = try VGG19Weights.load(from: weightsURL, convolutionCount: convolutionCount)
+        let weights = try loaded.pruned(settings.pruning) { [device, configuration, settings] in
+            try EngineSession.activationScores(
+                weights: $0, images: [inputs.content] + inputs.styles, device: device, precision: settings.precision,
+                pooling: settings.pooling, configuration: configuration)
+        }
         let session = try EngineSession(
             device: device, weights: weights, precision: settings.precision, pooling: settings.pooling,
             configuration: configuration, memoryLimit: settings.memoryLimit, log: log)
@@ -144,10 +150,8 @@ public final class Stylizer {
 
     /// The style images pass through the network at --style-scale × the result's size:
     /// each must fit the device as the result does.
-    private func checkStylesFit(_ styles: [RGBImage], convolutionCount: Int) throws {
-        let plan = MemoryPlan(
-            convolutionCount: convolutionCount, optimizer: settings.optimizer, historySize: settings.historySize,
-            precision: settings.precision, convolution: configuration.convolution(for: device.info))
+    private func checkStylesFit(_ styles: [RGBImage], channels: [Int]) throws {
+        let plan = memoryPlan(channels: channels)
         let available = availableBytes
         let side = settings.transfer.styleSide(forSize: settings.size)
         for (path, style) in zip(settings.stylePaths, styles) {
@@ -171,10 +175,15 @@ public final class Stylizer {
         }
     }
 
-    private func checkFits(height: Int, width: Int, convolutionCount: Int) throws {
-        let plan = MemoryPlan(
-            convolutionCount: convolutionCount, optimizer: settings.optimizer, historySize: settings.historySize,
-            precision: settings.precision, convolution: configuration.convolution(for: device.info))
+    /// The memory plan of a run whose convolutions have these output channels.
+    private func memoryPlan(channels: [Int]) -> MemoryPlan {
+        MemoryPlan(
+            convolutionCount: channels.count, optimizer: settings.optimizer, historySize: settings.historySize,
+            precision: settings.precision, convolution: configuration.convolution(for: device.info), channels: channels)
+    }
+
+    private func checkFits(height: Int, width: Int, channels: [Int]) throws {
+        let plan = memoryPlan(channels: channels)
         let available = availableBytes
         let needed = plan.bytes(height: height, width: width, scratchLimit: settings.scratchLimit)
         if needed <= available { return }

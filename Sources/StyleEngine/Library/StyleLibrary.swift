@@ -130,7 +130,7 @@ public struct StyleLibrary: Sendable {
             let host = targets[side]!
             for layer in host.shape.layers {
                 let c = host.channels[layer]!
-                tensors.append(.init(name: "side\(side)/\(layer)", shape: [c, c], values: host.grams[layer]!))
+                tensors.append(.init(floats: host.grams[layer]!, name: "side\(side)/\(layer)", shape: [c, c]))
             }
         }
         let sizes = targets.mapValues { $0.shape.styleSizes }
@@ -141,7 +141,7 @@ public struct StyleLibrary: Sendable {
             "stylize-gpu.style-sizes": String(decoding: try encoder.encode(sizes.map { [String($0.key): $0.value] }.reduce(into: [:]) { $0.merge($1) { a, _ in a } }), as: UTF8.self),
             "format": "stylize-gpu style targets 1",
         ]
-        try writeAtomically(try SafeTensorsWriter.encode(tensors: tensors, metadata: metadata), to: path(of: name))
+        try writeAtomically(try SafeTensorsWriter.encode(tensors, metadata: metadata), to: path(of: name))
     }
 
     /// The stored style `name`; a file that is not one is `.damaged`, naming it.

@@ -3,6 +3,9 @@ public enum VGG19Layers {
     /// Convolutions per block, and each block's output channels.
     public static let convolutionsPerBlock = [2, 2, 4, 4, 4]
     public static let blockChannels = [64, 128, 256, 512, 512]
+    /// Output channels of each of the 16 convolutions of VGG19 itself (a pruned network's are
+    /// its weights' `channels`).
+    public static let channels = zip(convolutionsPerBlock, blockChannels).flatMap { Array(repeating: $1, count: $0) }
 
     public enum Kind: Equatable, Sendable {
         /// The n-th convolution (0 ..< 16).

@@ -5,8 +5,6 @@ import CLRuntime
 public final class DeviceConvLayer: @unchecked Sendable {
     public let inChannels: Int
     public let outChannels: Int
-    /// K × C·9, row-major (PyTorch's K×C×3×3), in the run's storage precision.
-    public let weights: StoredBuffer
     public let bias: Buffer<Float>
     /// How this layer is computed, with its weights prepared for that: chosen once, here.
     let method: any ConvolutionMethod
@@ -21,10 +19,15 @@ public final class DeviceConvLayer: @unchecked Sendable {
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.bias = bias
-        self.weights = try StoredBuffer.storing(weights, library: library)
+        // K × C·9, row-major (PyTorch's K×C×3×3), in the run's storage precision. Only the
+        // method keeps them, and only if it needs them: a direct convolution keeps its packed
+        // panels alone, so the unpacked copy is released here (a third of the weights' memory).
+        let stored = try StoredBuffer.storing(weights, library: library)
         let shape = ConvolutionShape(inChannels: inChannels, outChannels: outChannels)
         method = try library.convolution.methodType(for: shape).init(
-            shape: shape, weights: self.weights, bias: bias, library: library)
+            shape: shape, weights: stored, bias: bias, library: library)
+        // The packing reads them: done before they may be released on return.
+        try library.queue.finish()
     }
 
     /// A layer from host arrays (tests, and weights that come as floats).
