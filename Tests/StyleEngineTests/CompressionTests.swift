@@ -6,15 +6,6 @@ import XCTest
 /// Pruned networks against the CPU reference on their own shapes, R = 0 against the network
 /// itself, pruned and quantized files through the loader.
 final class CompressionTests: XCTestCase {
-    func reference(_ weights: VGG19Weights) -> ReferenceVGG {
-        ReferenceVGG(
-            layers: weights.layers.map { layer in
-                ReferenceVGG.Layer(
-                    inChannels: layer.inChannels, outChannels: layer.outChannels,
-                    weights: layer.dequantized().map(Double.init), bias: layer.bias.map(Double.init))
-            }, maxPooling: true)
-    }
-
     func sample(_ name: String, side: Int) throws -> PreparedImage {
         PreparedImage(try EngineTestDevice.sample(name).resized(width: side, height: side))
     }
@@ -53,7 +44,7 @@ final class CompressionTests: XCTestCase {
         let layers = ["relu1_1", "pool1", "relu3_1", "relu4_2", "relu5_1"]
         let pass = try NetworkPass(network: network, height: 32, width: 32, layers: layers, backward: false)
         try pass.forward(image: try library.gpu.buffer(image.pixels))
-        let cpu = reference(weights).forward(
+        let cpu = ReferenceVGG(weights).forward(
             image.pixels.map(Double.init), height: 32, width: 32, through: VGG19Layers.position(of: "relu5_1")!)
         for name in layers {
             let expected = cpu[VGG19Layers.position(of: name)!]
@@ -129,7 +120,7 @@ final class CompressionTests: XCTestCase {
             try objective.evaluate(image: image, gradient: gradient)
             let device = objective.lossParts(from: try session.scalars.read())
 
-            let cpuNetwork = reference(weights)
+            let cpuNetwork = ReferenceVGG(weights)
             let styles = [(style.pixels.map(Double.init), 24, 24, 1.0)]
             let cpu = cpuNetwork.loss(
                 image: initial.map(Double.init), content: content.pixels.map(Double.init), styles: styles, height: 32,

@@ -12,15 +12,6 @@ final class NetworkReferenceTests: XCTestCase {
         return (url, try VGG19Weights.load(from: url, convolutionCount: 13))
     }
 
-    func reference(_ weights: VGG19Weights, maxPooling: Bool = true) -> ReferenceVGG {
-        ReferenceVGG(
-            layers: weights.layers.map { layer in
-                ReferenceVGG.Layer(
-                    inChannels: layer.inChannels, outChannels: layer.outChannels,
-                    weights: layer.indices.map { Double(layer.table[Int($0)]) }, bias: layer.bias.map(Double.init))
-            }, maxPooling: maxPooling)
-    }
-
     /// A sample photo, resized and preprocessed as the engine does.
     func sample(_ name: String, side: Int) throws -> (pixels: [Float], height: Int, width: Int) {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appending(path: "../../samples/\(name).png").path
@@ -37,7 +28,7 @@ final class NetworkReferenceTests: XCTestCase {
         let layers = ["relu1_1", "pool1", "relu3_1", "relu4_2", "relu5_1"]
         let pass = try NetworkPass(network: network, height: 32, width: 32, layers: layers, backward: false)
         try pass.forward(image: try library.gpu.buffer(image.pixels))
-        let cpu = reference(weights).forward(
+        let cpu = ReferenceVGG(weights).forward(
             image.pixels.map(Double.init), height: 32, width: 32, through: VGG19Layers.position(of: "relu5_1")!)
         for name in layers {
             let expected = cpu[VGG19Layers.position(of: name)!].values.map(Float.init)
@@ -69,7 +60,7 @@ final class NetworkReferenceTests: XCTestCase {
             initial: PreparedImage(pixels: initial, height: 32, width: 32))
         let device = try loop.run(iterations: 0).losses[0]
 
-        let cpu = reference(weights).loss(
+        let cpu = ReferenceVGG(weights).loss(
             image: initial.map(Double.init), content: content.pixels.map(Double.init),
             styles: [(style.pixels.map(Double.init), 24, 24, 1)], height: 32, width: 32, settings: settings)
         XCTAssertEqual(device.content, cpu.content, accuracy: 1e-4 * cpu.content)

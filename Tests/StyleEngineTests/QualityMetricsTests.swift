@@ -29,12 +29,7 @@ final class QualityMetricsTests: XCTestCase {
                 .evaluate(image)
         }
 
-        let reference = ReferenceVGG(
-            layers: weights.layers.map { layer in
-                ReferenceVGG.Layer(
-                    inChannels: layer.inChannels, outChannels: layer.outChannels,
-                    weights: layer.indices.map { Double(layer.table[Int($0)]) }, bias: layer.bias.map(Double.init))
-            }, maxPooling: true)
+        let reference = ReferenceVGG(weights)
         let deepest = VGG19Layers.position(of: "relu5_1")!
         let imageFeatures = reference.forward(image.preprocessed().map(Double.init), height: 32, width: 32, through: deepest)
         let styleFeatures = reference.forward(style.preprocessed().map(Double.init), height: 24, width: 24, through: deepest)

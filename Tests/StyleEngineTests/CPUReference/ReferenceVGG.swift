@@ -13,6 +13,21 @@ struct ReferenceVGG {
     let layers: [Layer]
     let maxPooling: Bool
 
+    init(layers: [Layer], maxPooling: Bool) {
+        self.layers = layers
+        self.maxPooling = maxPooling
+    }
+
+    /// The reference of a weights file's layers, as the device expands them.
+    init(_ weights: VGG19Weights, maxPooling: Bool = true) {
+        self.init(
+            layers: weights.layers.map { layer in
+                Layer(
+                    inChannels: layer.inChannels, outChannels: layer.outChannels,
+                    weights: layer.dequantized().map(Double.init), bias: layer.bias.map(Double.init))
+            }, maxPooling: maxPooling)
+    }
+
     struct Activation {
         var values: [Double]
         var channels: Int
