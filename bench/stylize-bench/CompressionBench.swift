@@ -53,16 +53,9 @@ struct CompressionBench {
     func run(sizes: [Int]) throws -> [Row] {
         var rows: [Row] = []
         for size in sizes {
-            var settings = StylizeSettings(
-                contentPath: samples + "/astronaut.png", stylePaths: [samples + "/ihc.png"], outputPath: "")
-            settings.size = size
-            settings.iterations = iterations
-            let inputs = try StyleInputs.load(settings: settings)
-            let contentImage = inputs.content.resized(longestSide: size)
-            let styleImages = inputs.styles.map { $0.resized(longestSide: settings.transfer.styleSide(forSize: size)) }
-            let content = PreparedImage(contentImage)
-            let styles = styleImages.map(PreparedImage.init)
-            let blendWeights = StyleSource(images: inputs.styles, layers: []).blendWeights
+            let (settings, images) = try BenchImages.samples(samples, size: size, iterations: iterations)
+            let (contentImage, content, styles, blendWeights) =
+                (images.contentImage, images.content, images.styles, images.blendWeights)
             let full = try VGG19Weights.load(
                 from: weightsURL, convolutionCount: VGG19Network.convolutionsNeeded(for: settings.loss.layers))
             // The judge: the unpruned network, as loaded, on the same device.

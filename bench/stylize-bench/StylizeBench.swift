@@ -137,16 +137,7 @@ struct StylizeBench: ParsableCommand {
             print("PyTorch peer skipped: python3 cannot import torch (python3 -m pip install torch)")
         }
         for size in sizes {
-            var settings = StylizeSettings(
-                contentPath: samples + "/astronaut.png", stylePaths: [samples + "/ihc.png"], outputPath: "")
-            settings.size = size
-            settings.iterations = iterations
-            let inputs = try StyleInputs.load(settings: settings)
-            let content = inputs.content.resized(longestSide: size)
-            let images = BenchImages(
-                content: PreparedImage(content),
-                styles: inputs.styles.map { PreparedImage($0.resized(longestSide: settings.transfer.styleSide(forSize: size))) },
-                blendWeights: StyleSource(images: inputs.styles, layers: []).blendWeights)
+            var (settings, images) = try BenchImages.samples(samples, size: size, iterations: iterations)
             var row = BenchResults.SizeRow(size: size)
             let flops = FLOPModel.perIteration(
                 height: images.content.height, width: images.content.width, settings: settings.loss)
