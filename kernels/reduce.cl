@@ -156,3 +156,12 @@ __kernel void finish_sums(const int slot0, const int count, __global const float
     if (factor2Slot >= 0) sum *= scalars[factor2Slot];
     scalars[outSlot + s] = sum;
 }
+
+// scalars[outSlot] += Σ partials of `slot`: a sum taken in pieces (a tiled objective's tiles).
+__kernel void add_sums(const int slot, __global const float* partials, __global float* scalars, const int outSlot) {
+    if (get_global_id(0) != 0) return;
+    __global const float* p = partials + slot * REDUCE_GROUPS;
+    float sum = 0.0f;
+    for (int j = 0; j < REDUCE_GROUPS; ++j) sum += p[j];
+    scalars[outSlot] += sum;
+}

@@ -12,6 +12,7 @@ public enum KernelSources {
     static let prerequisites: [String: [String]] = [
         "conv3x3": ["storage"], "winograd": ["storage"], "gemm": ["storage"], "conv_direct": ["storage"], "gram": ["storage"], "relu": ["storage"], "pool": ["storage"], "reduce": ["storage"],
         "losses": ["reduce"], "optimizer": ["storage"],
+        "tiles": ["storage"],
     ]
 
     /// Names of every embedded kernel family.

@@ -60,7 +60,7 @@ struct Prune: ParsableCommand {
         let pruned = try weights.pruned(settings) { weights in
             let images = try ((content.map { [$0] } ?? []) + style).map { try ImageFile.read(path: $0) }
             return try EngineSession.activationScores(
-                weights: weights, images: images, device: DeviceInventory.device(at: deviceOptions.device ?? 0),
+                weights: weights, images: images, device: DeviceInventory.device(at: deviceOptions.primary),
                 pooling: modelOptions.pooling, configuration: EngineConfiguration.fromEnvironment())
         }
         try pruned.write(

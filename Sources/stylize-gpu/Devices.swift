@@ -15,8 +15,8 @@ struct Devices: ParsableCommand {
 
     func run() throws {
         var devices = try DeviceInventory.allDevices().map(\.info)
-        if let index = deviceOptions.device {
-            devices = [try DeviceInventory.device(at: index).info]
+        if !deviceOptions.indices.isEmpty {
+            devices = try deviceOptions.indices.map { try DeviceInventory.device(at: $0).info }
         }
         if json {
             let encoder = JSONEncoder()

@@ -49,7 +49,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         let configuration = try EngineConfiguration.fromEnvironment()
-        let device = try DeviceInventory.device(at: deviceOptions.device ?? 0)
+        let device = try DeviceInventory.device(at: deviceOptions.primary)
         let loss = lossOptions.settings
         let contentImage = try ImageFile.read(path: content)
         let measured = try images.map { path in (path, try ImageFile.read(path: path)) }

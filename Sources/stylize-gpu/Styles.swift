@@ -76,7 +76,7 @@ struct Styles: ParsableCommand {
 
         func run() throws {
             let configuration = try EngineConfiguration.fromEnvironment()
-            let device = try DeviceInventory.device(at: deviceOptions.device ?? 0)
+            let device = try DeviceInventory.device(at: deviceOptions.primary)
             let weightsURL = try modelOptions.weightsURL()
             let images = try paintings.map { try ImageFile.read(path: $0) }
             var transfer = TransferSettings()

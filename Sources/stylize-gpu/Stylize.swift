@@ -111,11 +111,25 @@ struct Stylize: ParsableCommand {
     @Option(
         name: .customLong("memory-limit"),
         help: ArgumentHelp(
-            "The most device memory the engine may take, like 512M or 2G; larger images are refused before any work. (default: what the device reports)",
+            "The most device memory the engine may take, like 512M or 2G; images larger than one pass allows are optimized in tiles, and only what cannot run even so is refused before any work. (default: what the device reports)",
             valueName: "size"))
     var memoryLimit: String?
 
     var parsedMemoryLimit: Int? { memoryLimit.flatMap(ByteSize.init(argument:))?.bytes }
+
+    @Option(
+        name: .customLong("tile-size"),
+        help: ArgumentHelp(
+            "Optimize in tiles of about N px a side even where the whole image fits (default: tiles only where it does not, as large as fit).",
+            valueName: "px"))
+    var tileSize: Int?
+
+    @Option(
+        name: .customLong("tile-halo"),
+        help: ArgumentHelp(
+            "Pixels of context around each tile (default: the deepest layer's receptive field, which makes tiles exact; less is faster and inexact).",
+            valueName: "px"))
+    var tileHalo: Int?
 
     @Option(help: "Write a JSON report of the run here (losses of every scale and iteration, quality metrics).")
     var report: String?
@@ -133,6 +147,10 @@ struct Stylize: ParsableCommand {
         if let memoryLimit, ByteSize(argument: memoryLimit) == nil {
             throw InputError("--memory-limit takes a size like 512M or 2G (K, M, G, T: powers of 1024), not \(memoryLimit)")
         }
+        if let tileSize, tileSize < 16 || tileSize > Self.maximumSide {
+            throw InputError("--tile-size must be 16 to \(Self.maximumSide)")
+        }
+        if let tileHalo, tileHalo < 0 || tileHalo > 1024 { throw InputError("--tile-halo must be 0 to 1024") }
         if iterations < 0 { throw InputError("--iterations must be 0 or more") }
         if lbfgsHistory < 1 { throw InputError("--lbfgs-history must be at least 1") }
         if let learningRate, !(learningRate > 0) { throw InputError("--learning-rate must be positive") }
@@ -196,6 +214,7 @@ struct Stylize: ParsableCommand {
         settings.saveEvery = saveEvery
         settings.precision = precision
         settings.memoryLimit = parsedMemoryLimit
+        settings.tiling = TilingSettings(tileSize: tileSize, halo: tileHalo)
         settings.maxImagePixels = maxImagePixels
         settings.jpegQuality = jpegQuality
         settings.pruning = compressionOptions.settings
@@ -204,7 +223,7 @@ struct Stylize: ParsableCommand {
 
     func run() throws {
         let configuration = try EngineConfiguration.fromEnvironment()
-        let device = try DeviceInventory.device(at: deviceOptions.device ?? 0)
+        let device = try DeviceInventory.device(at: deviceOptions.primary)
         let weightsURL = try modelOptions.weightsURL()
         Interrupt.install()
         if isBatch { return try runBatch(device: device, weightsURL: weightsURL, configuration: configuration) }
@@ -212,6 +231,7 @@ struct Stylize: ParsableCommand {
         let stylizer = Stylizer(
             settings: settings, device: device, weightsURL: weightsURL, configuration: configuration, reportPath: report)
         stylizer.styleSource = try storedStyleSource(weightsURL: weightsURL)
+        stylizer.helperDevices = try deviceOptions.indices.dropFirst().map { try DeviceInventory.device(at: $0) }
         let quiet = quiet
         let result = try stylizer.run(
             progress: printer.show, shouldStop: { Interrupt.wasRequested },

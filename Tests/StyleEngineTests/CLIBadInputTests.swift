@@ -87,7 +87,7 @@ final class CLIBadInputTests: XCTestCase {
     }
 
     func testMemoryLimitRefusesWhatCannotFitBeforeAnyWork() throws {
-        try assertFails(extra: ["--size", "256", "--memory-limit", "200M"], message: "MiB of device memory but 200 MiB are available: --size ")
+        try assertFails(extra: ["--size", "256", "--memory-limit", "150M"], message: "MiB of device memory but 150 MiB are available: --size ")
         try assertFails(extra: ["--size", "256", "--memory-limit", "64M"], message: "but 64 MiB are available: no size fits")
     }
 

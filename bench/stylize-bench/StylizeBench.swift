@@ -68,6 +68,12 @@ struct StylizeBench: ParsableCommand {
     @Option(name: .customLong("compression-only"), parsing: .upToNextOption, help: "With --compression: only settings whose name contains one of these (the uncompressed one always runs).")
     var compressionOnly: [String] = []
 
+    @Flag(help: "Instead: the tiled objective against the whole-image one at --sizes, for every halo from exact down to 0 (loss parts' and gradient's relative differences, time per evaluation).")
+    var tiling = false
+
+    @Option(name: .customLong("tile-size"), help: "With --tiling: the tiles' core side.")
+    var tileSize = 128
+
     @Option(help: "Folder of the sample images. (default: samples here, else beside the executable's folder)")
     var samples: String?
 
@@ -82,6 +88,15 @@ struct StylizeBench: ParsableCommand {
         return relative
     }
 
+    /// With --json: the rows of a --tiling or --compression run, as JSON.
+    func writeRows<Row: Encodable>(_ rows: [Row]) throws {
+        guard let json else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(rows).write(to: URL(fileURLWithPath: json))
+        print("wrote \(json)")
+    }
+
     func validate() throws {
         if let peerTF32, !["on", "off"].contains(peerTF32) {
             throw ValidationError("--peer-tf32 takes on or off")
@@ -94,6 +109,17 @@ struct StylizeBench: ParsableCommand {
         let gpu = try ComputeDevice(device: device)
         let tuning = try GEMMTuning.prepare(gpu: gpu, mode: configuration.gemmTuning ?? .search) { print($0) }
         let weightsURL = try VGG19Weights.locate(explicitPath: nil)
+        if tiling {
+            print("device: \(device.info.name) (\(device.info.platformName)); tiles of \(tileSize) px")
+            let rows = try TilingBench(
+                device: device, configuration: configuration, weightsURL: weightsURL,
+                samples: samples ?? Self.locate("samples"), tileSize: tileSize
+            ).run(sizes: sizes)
+            print("")
+            TilingBench.printTable(rows)
+            try writeRows(rows)
+            return
+        }
         if compression {
             print("device: \(device.info.name) (\(device.info.platformName)); \(iterations) iterations per setting")
             let rows = try CompressionBench(
@@ -103,12 +129,7 @@ struct StylizeBench: ParsableCommand {
             ).run(sizes: sizes)
             print("")
             CompressionBench.printTable(rows)
-            if let json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                try encoder.encode(rows).write(to: URL(fileURLWithPath: json))
-                print("wrote \(json)")
-            }
+            try writeRows(rows)
             return
         }
         var results = BenchResults(device: device.info, gemmParameters: tuning?.name ?? "clblast-default", iterations: iterations)

@@ -212,11 +212,14 @@ public final class BatchRunner {
                     }
                     let side = stylize.transfer.styleSide(forSize: stylize.size)
                     record.metrics = try session.scalars.scoped {
-                        try QualityEvaluator(
+                        let planner = transfer.settings.planner(session: session)
+                        let resized = content.resized(longestSide: stylize.size)
+                        return try QualityEvaluator(
                             session: session,
-                            targets: styles.targets(session: session, side: side, scratchLimit: stylize.scratchLimit),
-                            content: content.resized(longestSide: stylize.size), settings: stylize.loss,
-                            scratchLimit: stylize.scratchLimit
+                            targets: styles.targets(
+                                session: session, side: side, scratchLimit: stylize.scratchLimit, planner: planner),
+                            content: resized, settings: stylize.loss, scratchLimit: stylize.scratchLimit,
+                            grid: planner.plan(height: resized.height, width: resized.width)?.grid
                         ).evaluate(result.image)
                     }
                     try Self.write(result.image, to: item.output, format: settings.format)

@@ -43,6 +43,19 @@ public final class EngineSession: @unchecked Sendable {
         self.scalars = try DeviceScalars(library: library)
     }
 
+    /// Bytes the session's runs may plan for: the device's memory, or less under `memoryLimit`.
+    public var memoryBudget: Int {
+        min(Int(clamping: info.globalMemoryBytes), computeDevice.context.memoryLimit ?? .max)
+    }
+
+    /// The memory estimates of this session's network for runs with `optimizer`.
+    public func memoryPlan(optimizer: OptimizerSettings) -> MemoryPlan {
+        MemoryPlan(
+            convolutionCount: network.convolutions.count, optimizer: optimizer.kind,
+            historySize: optimizer.historySize, precision: precision, convolution: library.convolution,
+            channels: network.convolutions.map(\.outChannels))
+    }
+
     /// Device memory the session's buffers hold now, and the most they held at once.
     public var allocatedBytes: Int { computeDevice.context.allocatedBytes }
     public var peakAllocatedBytes: Int { computeDevice.context.peakAllocatedBytes }

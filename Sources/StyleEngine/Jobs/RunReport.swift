@@ -26,6 +26,8 @@ public struct RunReport: Sendable, Codable {
         public let iterations: [Iteration]
         public let secondsPerIteration: Double
         public let setupSeconds: Double
+        /// One pass or tiles, and the L-BFGS history kept.
+        public let plan: ScalePlan
     }
 
     public var device: DeviceInfo
@@ -72,7 +74,7 @@ public struct RunReport: Sendable, Codable {
                     Iteration(
                         iteration: iteration, loss: pair.0.total, content: pair.0.content, style: pair.0.style,
                         totalVariation: pair.0.totalVariation, elapsedSeconds: pair.1)
-                }, secondsPerIteration: scale.secondsPerIteration, setupSeconds: scale.setupSeconds)
+                }, secondsPerIteration: scale.secondsPerIteration, setupSeconds: scale.setupSeconds, plan: scale.plan)
         }
     }
 }

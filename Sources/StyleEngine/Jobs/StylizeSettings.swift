@@ -35,6 +35,8 @@ public struct StylizeSettings: Sendable, Codable, Equatable {
     public var precision = Precision.fp32
     /// The most device memory the engine may take, in bytes (nil: what the device reports).
     public var memoryLimit: Int?
+    /// `--tile-size`, `--tile-halo` (default: tiles only where one pass does not fit).
+    public var tiling = TilingSettings()
     /// Images whose header declares more pixels are refused before decoding.
     public var maxImagePixels = ImageFile.defaultMaxPixels
     /// The result's JPEG quality (1–100) when the output is a .jpg.
@@ -69,6 +71,7 @@ public struct StylizeSettings: Sendable, Codable, Equatable {
         transfer.loss = loss
         transfer.originalColors = originalColors
         transfer.scratchLimit = scratchLimit
+        transfer.tiling = tiling
         return transfer
     }
 }

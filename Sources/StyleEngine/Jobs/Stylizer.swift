@@ -11,6 +11,8 @@ public final class Stylizer {
     public let reportPath: String?
     /// The styles, when not the files of `settings.stylePaths` (a stored style).
     public var styleSource: StyleSource?
+    /// Other devices that take a share of the tiles (`--device 0,1`), each with a session.
+    public var helperDevices: [Device] = []
 
     public init(
         settings: StylizeSettings, device: Device, weightsURL: URL, configuration: EngineConfiguration = .init(),
@@ -39,10 +41,22 @@ public final class Stylizer {
         let channels = settings.pruning.keptChannels(loaded.channels)
         var loading = settings
         if styleSource != nil { loading.stylePaths = [] }
+        let planner = TilePlanner(
+            memory: memoryPlan(channels: channels), availableBytes: availableBytes, loss: settings.loss,
+            settings: settings.tiling, scratchLimit: settings.scratchLimit, devices: helperDevices.count + 1,
+            maxBufferBytes: ([device] + helperDevices).map { Int(clamping: $0.info.maxAllocationBytes) }.min()!)
         let inputs = try StyleInputs.load(settings: loading) { height, width in
-            try checkFits(height: height, width: width, channels: channels)
+            try checkFits(height: height, width: width, planner: planner)
         }
-        try checkStylesFit(inputs.styles, channels: channels)
+        try checkStylesFit(inputs.styles, planner: planner)
+        // The plan of every scale, told before any work when it is more than one pass each.
+        let plans = settings.transfer.scaleSizes.compactMap { side -> ScalePlan? in
+            let size = StyleInputs.fittedSize(width: inputs.width, height: inputs.height, longestSide: side)
+            return planner.plan(height: size.height, width: size.width)
+        }
+        if plans.contains(where: { $0.tiling != nil || $0.historyShrunk }) {
+            for plan in plans { log("plan " + plan.summary) }
+        }
         let outputFormat = ImageFormat(outputPath: settings.outputPath) ?? .png
         let outputAlpha = inputs.contentFile.alpha(width: inputs.width, height: inputs.height)
         let writeOutput = { [settings] (image: RGBImage, path: String) in
@@ -60,7 +74,12 @@ public final class Stylizer {
             configuration: configuration, memoryLimit: settings.memoryLimit, log: log)
         let styles = styleSource ?? StyleSource(
             images: inputs.styles, blendWeights: settings.styleBlendWeights, layers: settings.loss.styleLayers)
-        let transfer = StyleTransfer(session: session, settings: settings.transfer, styles: styles)
+        let helpers = try helperDevices.map {
+            try EngineSession(
+                device: $0, weights: weights, precision: settings.precision, pooling: settings.pooling,
+                configuration: configuration, memoryLimit: settings.memoryLimit, log: log)
+        }
+        let transfer = StyleTransfer(session: session, settings: settings.transfer, styles: styles, helpers: helpers)
         let styleSide = settings.transfer.styleSide(forSize: settings.size)
         var report = RunReport(
             device: device.info, precision: settings.precision, settings: settings,
@@ -89,11 +108,13 @@ public final class Stylizer {
         report.stopReason = result.stopReason
         if result.stopReason != .interrupted {
             report.metrics = try session.scalars.scoped {
+                let content = inputs.content.resized(longestSide: settings.size)
+                let grid = planner.plan(height: content.height, width: content.width)?.grid
                 let evaluator = try QualityEvaluator(
                     session: session,
-                    targets: styles.targets(session: session, side: styleSide, scratchLimit: settings.scratchLimit),
-                    content: inputs.content.resized(longestSide: settings.size), settings: settings.loss,
-                    scratchLimit: settings.scratchLimit)
+                    targets: styles.targets(
+                        session: session, side: styleSide, scratchLimit: settings.scratchLimit, planner: planner),
+                    content: content, settings: settings.loss, scratchLimit: settings.scratchLimit, grid: grid)
                 return try evaluator.evaluate(result.image)
             }
         }
@@ -111,8 +132,11 @@ public final class Stylizer {
         return report
     }
 
-    /// Device memory the run may take: the device's, or less under `--memory-limit`.
-    var availableBytes: Int { min(Int(device.info.globalMemoryBytes), settings.memoryLimit ?? .max) }
+    /// Device memory the run may take on each device: the smallest device's, or less under
+    /// `--memory-limit`.
+    var availableBytes: Int {
+        ([device] + helperDevices).map { min(Int(clamping: $0.info.globalMemoryBytes), settings.memoryLimit ?? .max) }.min()!
+    }
 
     /// out.png → out_0100.png for the intermediate image after 100 iterations.
     func numberedPath(_ iteration: Int) -> String {
@@ -148,30 +172,29 @@ public final class Stylizer {
         return nsError.localizedDescription.replacingOccurrences(of: "\n", with: " ")
     }
 
-    /// The style images pass through the network at --style-scale × the result's size:
-    /// each must fit the device as the result does.
-    private func checkStylesFit(_ styles: [RGBImage], channels: [Int]) throws {
-        let plan = memoryPlan(channels: channels)
-        let available = availableBytes
+    /// The style images pass through the network at --style-scale × the result's size, in
+    /// tiles if need be: refused only when even tiles do not fit.
+    private func checkStylesFit(_ styles: [RGBImage], planner: TilePlanner) throws {
         let side = settings.transfer.styleSide(forSize: settings.size)
         for (path, style) in zip(settings.stylePaths, styles) {
             let size = StyleInputs.fittedSize(width: style.width, height: style.height, longestSide: side)
-            let needed = plan.forwardBytes(height: size.height, width: size.width, scratchLimit: settings.scratchLimit)
-            if needed <= available { continue }
+            if planner.forwardFits(height: size.height, width: size.width) { continue }
             var scale = settings.styleScale
             var fits: Float?
             while scale * Float(settings.size) >= 16 {
                 scale *= 15 / 16
                 let trial = StyleInputs.fittedSize(
                     width: style.width, height: style.height, longestSide: max(1, Int((Float(settings.size) * scale).rounded())))
-                if plan.forwardBytes(height: trial.height, width: trial.width, scratchLimit: settings.scratchLimit) <= available {
+                if planner.forwardFits(height: trial.height, width: trial.width) {
                     fits = scale
                     break
                 }
             }
             throw StylizeError.styleTooLarge(
-                path: path, width: size.width, height: size.height, neededBytes: needed, availableBytes: available,
-                styleScale: settings.styleScale, largestStyleScale: fits)
+                path: path, width: size.width, height: size.height,
+                neededBytes: planner.memory.forwardBytes(
+                    height: size.height, width: size.width, scratchLimit: settings.scratchLimit),
+                availableBytes: planner.availableBytes, styleScale: settings.styleScale, largestStyleScale: fits)
         }
     }
 
@@ -182,20 +205,21 @@ public final class Stylizer {
             precision: settings.precision, convolution: configuration.convolution(for: device.info), channels: channels)
     }
 
-    private func checkFits(height: Int, width: Int, channels: [Int]) throws {
-        let plan = memoryPlan(channels: channels)
-        let available = availableBytes
-        let needed = plan.bytes(height: height, width: width, scratchLimit: settings.scratchLimit)
-        if needed <= available { return }
+    /// Refuses, before any work, a result that cannot run even in the smallest tiles with the
+    /// shortest history, naming a size that would.
+    private func checkFits(height: Int, width: Int, planner: TilePlanner) throws {
+        if planner.plan(height: height, width: width) != nil { return }
         var fitting = settings.size
         while fitting >= 16 {
             let scale = Double(fitting) / Double(max(height, width))
             let h = max(1, Int((Double(height) * scale).rounded()))
             let w = max(1, Int((Double(width) * scale).rounded()))
-            if plan.bytes(height: h, width: w, scratchLimit: settings.scratchLimit) <= available { break }
+            if planner.plan(height: h, width: w) != nil { break }
             fitting = fitting * 15 / 16
         }
-        throw StylizeError.imageTooLarge(neededBytes: needed, availableBytes: available, largestSize: fitting)
+        throw StylizeError.imageTooLarge(
+            neededBytes: planner.minimumBytes(height: height, width: width), availableBytes: planner.availableBytes,
+            largestSize: fitting)
     }
 }
 

@@ -4,20 +4,27 @@ import CLRuntime
 /// the session's network: the spec's loss parts, SSIM to the content, and style similarity.
 public final class QualityEvaluator {
     let session: EngineSession
-    let objective: StyleObjective
+    let objective: any Objective
     let content: RGBImage
     let targetGrams: [String: [Float]]
 
     /// `content` at the size of the images to measure; `targets` from style images at the
-    /// size the run used.
+    /// size the run used; `grid`: the tiles to measure in when one pass does not fit.
     public init(
-        session: EngineSession, targets: StyleTargets, content: RGBImage, settings: LossSettings, scratchLimit: Int
+        session: EngineSession, targets: StyleTargets, content: RGBImage, settings: LossSettings, scratchLimit: Int,
+        grid: TileGrid? = nil
     ) throws {
         self.session = session
         self.content = content
-        objective = try StyleObjective(
-            session: session, targets: targets, content: PreparedImage(content), settings: settings,
-            scratchLimit: scratchLimit)
+        if let grid {
+            objective = try TiledObjective(
+                session: session, targets: targets, content: PreparedImage(content), grid: grid, settings: settings,
+                scratchLimit: scratchLimit)
+        } else {
+            objective = try StyleObjective(
+                session: session, targets: targets, content: PreparedImage(content), settings: settings,
+                scratchLimit: scratchLimit)
+        }
         targetGrams = try targets.downloadGrams(queue: session.computeDevice.queue)
     }
 
@@ -29,15 +36,10 @@ public final class QualityEvaluator {
         let gradient = try gpu.buffer(Float.self, count: prepared.count)
         try objective.evaluate(image: prepared, gradient: gradient)
         let loss = objective.lossParts(from: try session.scalars.read())
-        // The forward pass just run holds the image's features at every style layer.
+        let grams = try objective.imageGrams()
         var similarity: [String: Double] = [:]
-        for name in objective.settings.styleLayers where similarity[name] == nil {
-            let features = objective.pass.activation(name)
-            let gram = try gpu.buffer(Float.self, count: features.channels * features.channels)
-            try Gram.forward(
-                library: library, features: features.buffer, channels: features.channels,
-                positions: features.positions, gram: gram, scratch: objective.pass.scratch)
-            similarity[name] = Self.cosine(try gram.download(queue: gpu.queue), targetGrams[name]!)
+        for name in objective.settings.styleLayers {
+            similarity[name] = Self.cosine(grams[name]!, targetGrams[name]!)
         }
         let values = objective.settings.styleLayers.map { similarity[$0]! }
         return QualityMetrics(

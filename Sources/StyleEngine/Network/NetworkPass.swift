@@ -17,8 +17,11 @@ public final class NetworkPass: @unchecked Sendable {
     }
 
     public let network: VGG19Network
-    public let height: Int
-    public let width: Int
+    /// The size the pass runs at now (`resize`), at most `capacity`.
+    public private(set) var height: Int
+    public private(set) var width: Int
+    /// The size the buffers were made for.
+    public let capacity: (height: Int, width: Int)
     /// Position in `VGG19Layers.all` of the last layer computed.
     public let deepestPosition: Int
     var library: KernelLibrary { network.library }
@@ -49,6 +52,7 @@ public final class NetworkPass: @unchecked Sendable {
         self.network = network
         self.height = height
         self.width = width
+        self.capacity = (height, width)
         self.deepestPosition = deepest
         let library = network.library
         let gpu = library.gpu
@@ -112,6 +116,19 @@ public final class NetworkPass: @unchecked Sendable {
             needs: convolutions.map { conv, height, width in
                 conv.method.scratch(height: height, width: width, columns: columns.count, library: library)
             })
+    }
+
+    /// Runs later passes at height × width, within the capacity, in the same buffers (the
+    /// regions of a tiled objective, which differ at the image's edges).
+    public func resize(height: Int, width: Int) {
+        precondition(height <= capacity.height && width <= capacity.width, "a pass cannot grow")
+        self.height = height
+        self.width = width
+        outputs = outputs.enumerated().map { position, output in
+            let shift = VGG19Layers.all[position].outputShift
+            return Activation(
+                buffer: output.buffer, channels: output.channels, height: height >> shift, width: width >> shift)
+        }
     }
 
     /// The forward output of a layer the pass computes.

@@ -19,6 +19,9 @@ public enum VGG19Layers {
         public let kind: Kind
         /// 0 ... 4: which block, for sizes (each pool halves them).
         public let block: Int
+        /// The output is 1/2^outputShift of the image's size (floor at each halving): the
+        /// block, one more for the pool that ends it.
+        public var outputShift: Int { kind == .pool ? block + 1 : block }
     }
 
     /// conv1_1 relu1_1 conv1_2 relu1_2 pool1 conv2_1 … relu5_4 pool5.

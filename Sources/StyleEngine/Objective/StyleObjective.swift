@@ -6,14 +6,12 @@ import CLRuntime
 /// `evaluate` then runs VGG19 forward and backward, adds the content, style and total
 /// variation gradients, and leaves the raw loss sums in `DeviceScalars` slots, read with
 /// the optimizer's scalars in the iteration's single host synchronisation.
-public final class StyleObjective: @unchecked Sendable {
+public final class StyleObjective: Objective, @unchecked Sendable {
     public let settings: LossSettings
     public let pass: NetworkPass
     let library: KernelLibrary
     let scalars: DeviceScalars
-    /// Slots: one per content layer, then one per style layer, then total variation.
-    let firstSlot: Int
-    var slotCount: Int { settings.contentLayers.count + settings.styleLayers.count + 1 }
+    let slots: LossSlots
     private var contentTargets: [String: Buffer<Float>] = [:]
     public let targets: StyleTargets
     private let gram: Buffer<Float>
@@ -40,7 +38,7 @@ public final class StyleObjective: @unchecked Sendable {
         let maxChannels = settings.styleLayers.map { pass.activation($0).channels }.max() ?? 1
         gram = try gpu.buffer(Float.self, count: maxChannels * maxChannels)
         gradGram = try gpu.buffer(Float.self, count: maxChannels * maxChannels)
-        firstSlot = try scalars.reserve(settings.contentLayers.count + settings.styleLayers.count + 1)
+        slots = try LossSlots(settings: settings, scalars: scalars)
 
         try pass.forward(image: content)
         for name in settings.contentLayers {
@@ -91,18 +89,23 @@ public final class StyleObjective: @unchecked Sendable {
         }
         try LossTerms.totalVariation(
             library: library, image: image, channels: 3, height: pass.height, width: pass.width,
-            weight: settings.totalVariationWeight, gradient: gradient, scalars: scalars, slot: totalVariationSlot)
-        try scalars.finish(firstSlot, count: slotCount)
+            weight: settings.totalVariationWeight, gradient: gradient, scalars: scalars, slot: slots.totalVariation)
+        try scalars.finish(slots.first, count: slots.count)
     }
 
-    var totalVariationSlot: Int { firstSlot + slotCount - 1 }
+    public var height: Int { pass.height }
+    public var width: Int { pass.width }
+    public var profile: LayerProfile? {
+        get { pass.profile }
+        set { pass.profile = newValue }
+    }
 
     private func addGradients(at name: String, into layerGradient: Buffer<Float>) throws {
         for (index, layer) in settings.contentLayers.enumerated() where layer == name {
             let features = pass.activation(name)
             try LossTerms.content(
                 library: library, features: features.buffer, target: contentTargets[name]!, count: features.count,
-                weight: settings.contentWeight, gradient: layerGradient, scalars: scalars, slot: firstSlot + index)
+                weight: settings.contentWeight, gradient: layerGradient, scalars: scalars, slot: slots.content(index))
         }
         for (index, layer) in settings.styleLayers.enumerated() where layer == name {
             let features = pass.activation(name)
@@ -112,27 +115,30 @@ public final class StyleObjective: @unchecked Sendable {
             try LossTerms.styleGram(
                 library: library, gram: gram, target: targets.grams[name]!, channels: features.channels,
                 weight: settings.styleWeight, gradGram: gradGram, scalars: scalars,
-                slot: firstSlot + settings.contentLayers.count + index)
+                slot: slots.style(index))
             try Gram.backward(
                 library: library, gradGram: gradGram, features: features.buffer, channels: features.channels,
                 positions: features.positions, gradFeatures: layerGradient, scratch: pass.scratch)
         }
     }
 
-    /// The loss parts from the finished scalar values (`DeviceScalars.read()`).
     public func lossParts(from values: [Float]) -> LossParts {
-        var content = 0.0
-        for (index, name) in settings.contentLayers.enumerated() {
-            content += Double(settings.contentWeight) * Double(values[firstSlot + index])
-                / Double(pass.activation(name).count)
+        slots.parts(
+            from: values, contentCounts: settings.contentLayers.map { pass.activation($0).count },
+            styleChannels: settings.styleLayers.map { pass.activation($0).channels })
+    }
+
+    /// Each style layer's Gram of the features the last forward pass left.
+    public func imageGrams() throws -> [String: [Float]] {
+        var grams: [String: [Float]] = [:]
+        for name in settings.styleLayers where grams[name] == nil {
+            let features = pass.activation(name)
+            let gram = try library.gpu.buffer(Float.self, count: features.channels * features.channels)
+            try Gram.forward(
+                library: library, features: features.buffer, channels: features.channels,
+                positions: features.positions, gram: gram, scratch: pass.scratch)
+            grams[name] = try gram.download(queue: library.queue)
         }
-        var style = 0.0
-        for (index, name) in settings.styleLayers.enumerated() {
-            let channels = Double(pass.activation(name).channels)
-            style += Double(settings.styleWeight) * Double(values[firstSlot + settings.contentLayers.count + index])
-                / (channels * channels)
-        }
-        let totalVariation = Double(settings.totalVariationWeight) / 2 * Double(values[totalVariationSlot])
-        return LossParts(content: content, style: style, totalVariation: totalVariation)
+        return grams
     }
 }

@@ -41,8 +41,11 @@ public final class StyleSource: @unchecked Sendable {
     /// The style images resized so their longest side is `side`.
     public func resized(side: Int) -> [RGBImage] { images.map { $0.resized(longestSide: side) } }
 
-    /// The targets with every style image's longest side at `side`, computed on first use.
-    public func targets(session: EngineSession, side: Int, scratchLimit: Int) throws -> StyleTargets {
+    /// The targets with every style image's longest side at `side`, computed on first use (in
+    /// tiles where `planner` says one pass does not fit).
+    public func targets(session: EngineSession, side: Int, scratchLimit: Int, planner: TilePlanner? = nil) throws
+        -> StyleTargets
+    {
         if let targets = cache[side] { return targets }
         if let host = stored[side] {
             let targets = try host.upload(library: session.library)
@@ -54,7 +57,7 @@ public final class StyleSource: @unchecked Sendable {
         }
         let targets = try StyleTargets.compute(
             session: session, styles: resized(side: side).map(PreparedImage.init), blendWeights: blendWeights,
-            layers: layers, scratchLimit: scratchLimit)
+            layers: layers, scratchLimit: scratchLimit, planner: planner)
         cache[side] = targets
         return targets
     }

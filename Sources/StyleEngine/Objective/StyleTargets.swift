@@ -41,10 +41,11 @@ public struct StyleTargets: @unchecked Sendable {
 
     /// Runs each style image through its own forward pass (freed before the next) and adds
     /// its Grams, weighted by b_k / Σb, into the targets. Counted in
-    /// `EngineCounters.styleTargetComputations`.
+    /// `EngineCounters.styleTargetComputations`. A style for which `tiling(height, width)` gives
+    /// tiles is passed tile by tile, with the same Grams.
     public static func compute(
         library: KernelLibrary, network: VGG19Network, styles: [PreparedImage], blendWeights: [Float], layers: [String],
-        scratchLimit: Int
+        scratchLimit: Int, tiling: (Int, Int) -> TileGrid? = { _, _ in nil }
     ) throws -> StyleTargets {
         precondition(blendWeights.count == styles.count, "one blend weight per style image")
         EngineCounters.styleTargetComputations.add(1, ordering: .relaxed)
@@ -52,6 +53,24 @@ public struct StyleTargets: @unchecked Sendable {
         var channels: [String: Int] = [:]
         let weightSum = blendWeights.reduce(0, +)
         for (style, weight) in zip(styles, blendWeights) where !layers.isEmpty {
+            if let grid = tiling(style.height, style.width) {
+                let tiles = try TilePass(
+                    library: library, network: network, grid: grid, layers: layers, coreLayers: layers,
+                    scratchLimit: scratchLimit, backward: false)
+                for name in layers where grams[name] == nil {
+                    let count = tiles.pass.activation(name).channels
+                    grams[name] = try library.gpu.buffer(Float.self, count: count * count)
+                    try grams[name]!.fill(0, queue: library.queue)
+                    channels[name] = count
+                }
+                let image = try library.gpu.buffer(style.pixels)
+                for index in grid.tiles.indices {
+                    try tiles.forward(tile: index, image: image)
+                    try tiles.addGrams(layers, into: grams, scale: weight / weightSum, first: false)
+                }
+                try library.queue.finish()
+                continue
+            }
             let stylePass = try NetworkPass(
                 network: network, height: style.height, width: style.width, layers: layers, scratchLimit: scratchLimit,
                 backward: false)
@@ -76,13 +95,19 @@ public struct StyleTargets: @unchecked Sendable {
         return StyleTargets(shape: shape, grams: grams, channels: channels)
     }
 
-    /// The targets of `session`'s network.
+    /// The targets of `session`'s network; styles too large for one pass under `planner` are
+    /// passed in tiles.
     public static func compute(
-        session: EngineSession, styles: [PreparedImage], blendWeights: [Float], layers: [String], scratchLimit: Int
+        session: EngineSession, styles: [PreparedImage], blendWeights: [Float], layers: [String], scratchLimit: Int,
+        planner: TilePlanner? = nil
     ) throws -> StyleTargets {
         try compute(
             library: session.library, network: session.network, styles: styles, blendWeights: blendWeights,
-            layers: layers, scratchLimit: scratchLimit)
+            layers: layers, scratchLimit: scratchLimit,
+            tiling: { height, width in
+                guard let planner, let tiling = planner.forwardTiling(height: height, width: width) else { return nil }
+                return planner.grid(tiling, height: height, width: width)
+            })
     }
 
     /// Every target Gram read back to the host (metrics, a style library).

@@ -58,6 +58,12 @@ public final class DeviceScalars: @unchecked Sendable {
             factors.first ?? -1, factors.dropFirst().first ?? -1)
     }
 
+    /// values[slot] += Σ partials of `slot`: the next piece of a sum taken in pieces (the
+    /// first piece `finish`es).
+    public func accumulate(_ slot: Int) throws {
+        try library.kernel("reduce", "add_sums").enqueue(on: library.queue, global: [1], slot, partials, values, slot)
+    }
+
     /// values[outSlot] = multiplier · max |a| (1 where a is all zero).
     public func maxAbsolute(_ a: Buffer<Float>, count: Int, slot: Int, multiplier: Float) throws {
         try library.kernel("reduce", "max_abs_partial").enqueue(

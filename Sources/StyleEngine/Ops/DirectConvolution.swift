@@ -103,7 +103,7 @@ final class DirectConvolution: ConvolutionMethod, @unchecked Sendable {
         let weights = shape.outChannels * shape.inChannels * 9
         return MemoryPlan.ConvolutionEstimate(
             bandFloats: 0, weightScratchFloats: precisionBytes == 4 ? 0 : weights,
-            preparedBytes: 2 * weights * precisionBytes)
+            preparedBytes: 2 * weights * precisionBytes, keepsStoredWeights: false)
     }
 
     /// The panels as floats: themselves in FP32; converted into the weight scratch in FP16.

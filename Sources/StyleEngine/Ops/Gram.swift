@@ -33,12 +33,13 @@ public enum Gram {
         }
     }
 
-    /// gradFeatures[C×P] += (dG + dGᵀ) F / (C·P) = 2·dG·F / (C·P), for a symmetric dG.
+    /// gradFeatures[C×P] += scale · (dG + dGᵀ) F / (C·P) = scale · 2·dG·F / (C·P), for a symmetric
+    /// dG (the backward of `forward` with the same scale).
     public static func backward(
         library: KernelLibrary, gradGram: Buffer<Float>, features: StoredBuffer, channels: Int, positions: Int,
-        gradFeatures: Buffer<Float>, scratch: Buffer<Float>
+        gradFeatures: Buffer<Float>, scratch: Buffer<Float>, scale: Float = 1
     ) throws {
-        let alpha = 2 / Float(channels * positions)
+        let alpha = 2 * scale / Float(channels * positions)
         if library.gemm == .packed {
             try library.kernel("gram", "gram_backward").enqueue(
                 on: library.queue, global: [(channels + cpuBackwardRows - 1) / cpuBackwardRows, (positions + 15) / 16],

@@ -5,7 +5,7 @@ import Foundation
 /// device, all set up once (every buffer allocated here), then iterations that read back only
 /// scalars.
 public final class OptimizationLoop {
-    public let objective: StyleObjective
+    public let objective: any Objective
     let optimizer: DeviceOptimizer
     let scalars: DeviceScalars
     let queue: CommandQueue
@@ -19,8 +19,8 @@ public final class OptimizationLoop {
 
     /// Per-layer timing of the objective's passes (nil: off).
     public var profile: LayerProfile? {
-        get { objective.pass.profile }
-        set { objective.pass.profile = newValue }
+        get { objective.profile }
+        set { objective.profile = newValue }
     }
 
     /// What one loop returns: iterations + 1 losses (0: the initial image), the seconds since
@@ -31,10 +31,10 @@ public final class OptimizationLoop {
         public let stopReason: StopReason
     }
 
-    public init(session: EngineSession, objective: StyleObjective, optimizer settings: OptimizerSettings, initial: PreparedImage)
+    public init(session: EngineSession, objective: any Objective, optimizer settings: OptimizerSettings, initial: PreparedImage)
         throws
     {
-        precondition(initial.height == objective.pass.height && initial.width == objective.pass.width)
+        precondition(initial.height == objective.height && initial.width == objective.width)
         let gpu = session.computeDevice
         self.objective = objective
         scalars = session.scalars

@@ -10,10 +10,13 @@ public struct StyleTransfer {
     public let session: EngineSession
     public let settings: TransferSettings
     public let styles: StyleSource
+    /// Sessions on other devices that take a share of the tiles of tiled scales.
+    public let helpers: [EngineSession]
 
-    public init(session: EngineSession, settings: TransferSettings, styles: StyleSource) {
+    public init(session: EngineSession, settings: TransferSettings, styles: StyleSource, helpers: [EngineSession] = []) {
         precondition(styles.layers == settings.loss.styleLayers, "the style source is for other layers")
         self.session = session
+        self.helpers = helpers
         self.settings = settings
         self.styles = styles
     }
@@ -34,6 +37,7 @@ public struct StyleTransfer {
         let begin = Date()
         let sizes = settings.scaleSizes
         let iterations = ScaleSchedule.iterations(total: settings.iterations, sizes: sizes)
+        let planner = settings.planner(session: session, helpers: helpers)
         var current: PreparedImage?
         var carried: CarriedOptimizerState?
         var scales: [TransferResult.Scale] = []
@@ -44,14 +48,18 @@ public struct StyleTransfer {
             let initial =
                 current?.resizedBicubic(width: content.width, height: content.height)
                 ?? initialization.prepared(content: content)
+            guard let plan = planner.plan(height: content.height, width: content.width) else {
+                throw TransferError.doesNotFit(width: content.width, height: content.height, availableBytes: planner.availableBytes)
+            }
             let targets = try styles.targets(
-                session: session, side: settings.styleSide(forSize: side), scratchLimit: settings.scratchLimit)
+                session: session, side: settings.styleSide(forSize: side), scratchLimit: settings.scratchLimit,
+                planner: planner)
             let (outcome, result, setupSeconds) = try session.scalars.scoped {
-            let objective = try StyleObjective(
-                session: session, targets: targets, content: PreparedImage(content), settings: settings.loss,
-                scratchLimit: settings.scratchLimit)
+            let objective = try makeObjective(plan: plan, targets: targets, content: PreparedImage(content))
+            var optimizer = settings.optimizer
+            optimizer.historySize = plan.historySize ?? optimizer.historySize
             let loop = try OptimizationLoop(
-                session: session, objective: objective, optimizer: settings.optimizer, initial: initial)
+                session: session, objective: objective, optimizer: optimizer, initial: initial)
             if let carried {
                 try loop.optimizer.adopt(
                     carried.resampled(
@@ -80,7 +88,7 @@ public struct StyleTransfer {
             scales.append(
                 .init(
                     width: content.width, height: content.height, losses: outcome.losses, elapsed: outcome.elapsed,
-                    setupSeconds: setupSeconds))
+                    setupSeconds: setupSeconds, plan: plan))
             current = result
             stopReason = outcome.stopReason
             if stopReason != .completed { break }
@@ -91,6 +99,18 @@ public struct StyleTransfer {
         return TransferResult(
             image: finish(result, content: content), scales: scales, stopReason: stopReason,
             seconds: Date().timeIntervalSince(begin))
+    }
+
+    /// The objective `plan` says: over the whole image, or in its tiles.
+    public func makeObjective(plan: ScalePlan, targets: StyleTargets, content: PreparedImage) throws -> any Objective {
+        if let grid = plan.grid {
+            return try TiledObjective(
+                session: session, targets: targets, content: content, grid: grid, settings: settings.loss,
+                scratchLimit: settings.scratchLimit, helpers: helpers)
+        }
+        return try StyleObjective(
+            session: session, targets: targets, content: content, settings: settings.loss,
+            scratchLimit: settings.scratchLimit)
     }
 
     /// The tensor as 8-bit pixels, with the content's colours put back when asked.

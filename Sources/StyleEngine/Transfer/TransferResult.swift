@@ -10,6 +10,8 @@ public struct TransferResult: Sendable {
         public let elapsed: [Double]
         /// Seconds to set the scale up (targets, objective, optimizer) before its loop.
         public let setupSeconds: Double
+        /// How the scale used the device's memory (tiles, L-BFGS history).
+        public let plan: ScalePlan
 
         /// Median seconds per updating iteration, the first left out when others remain.
         public var secondsPerIteration: Double { OptimizationLoop.medianIterationSeconds(elapsed) }

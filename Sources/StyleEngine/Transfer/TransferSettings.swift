@@ -13,6 +13,8 @@ public struct TransferSettings: Sendable, Equatable {
     public var loss = LossSettings()
     /// Keep the content's colours: the result's luminance with the content's chroma.
     public var originalColors = false
+    /// Tiles forced, or their halo changed (default: tiles only where one pass does not fit).
+    public var tiling = TilingSettings()
     /// The im2col / Winograd scratch limit, in floats.
     public var scratchLimit = defaultScratchLimit(for: .fp32)
 
@@ -21,6 +23,16 @@ public struct TransferSettings: Sendable, Equatable {
     public static func defaultScratchLimit(for precision: Precision) -> Int { precision == .fp32 ? 1 << 24 : 1 << 23 }
 
     public init() {}
+
+    /// The planner of runs with these settings on `session` and `helpers` (the smallest memory
+    /// budget of them).
+    public func planner(session: EngineSession, helpers: [EngineSession] = []) -> TilePlanner {
+        TilePlanner(
+            memory: session.memoryPlan(optimizer: optimizer),
+            availableBytes: ([session] + helpers).map(\.memoryBudget).min()!, loss: loss, settings: tiling,
+            scratchLimit: scratchLimit, devices: helpers.count + 1,
+            maxBufferBytes: ([session] + helpers).map { Int(clamping: $0.info.maxAllocationBytes) }.min()!)
+    }
 
     /// The longest side of each scale, smallest first.
     public var scaleSizes: [Int] { scales.sizes(for: size) }
