@@ -42,6 +42,9 @@ public enum VGG19Layers {
     /// Position of a layer in `all`, or nil for an unknown name.
     public static func position(of name: String) -> Int? { all.firstIndex { $0.name == name } }
 
+    /// `outputShift` of a valid layer name: its output is 1/2^shift of the image.
+    public static func outputShift(of name: String) -> Int { all[position(of: name)!].outputShift }
+
     /// The engine's name of the n-th convolution (conv1_1 … conv5_4).
     public static func convolutionName(_ index: Int) -> String {
         all.first { $0.kind == .convolution(index) }!.name

@@ -106,7 +106,7 @@ public struct StyleTargets: @unchecked Sendable {
             layers: layers, scratchLimit: scratchLimit,
             tiling: { height, width in
                 guard let planner, let tiling = planner.forwardTiling(height: height, width: width) else { return nil }
-                return planner.grid(tiling, height: height, width: width)
+                return tiling.grid(height: height, width: width)
             })
     }
 

@@ -15,6 +15,11 @@ public struct ScalePlan: Sendable, Codable, Equatable {
         public let regionWidth: Int
         public let regionHeight: Int
         public var tiles: Int { rows * columns }
+
+        /// The tiles of an image of height × width.
+        public func grid(height: Int, width: Int) -> TileGrid {
+            TileGrid(height: height, width: width, tileSize: tileSize, halo: halo, alignment: alignment)
+        }
     }
 
     public let width: Int
@@ -32,11 +37,7 @@ public struct ScalePlan: Sendable, Codable, Equatable {
     public var historyShrunk: Bool { historySize != requestedHistorySize }
 
     /// The tiles of this plan's size (nil when untiled).
-    public var grid: TileGrid? {
-        tiling.map {
-            TileGrid(height: height, width: width, tileSize: $0.tileSize, halo: $0.halo, alignment: $0.alignment)
-        }
-    }
+    public var grid: TileGrid? { tiling?.grid(height: height, width: width) }
 
     /// One line for the user: "1024×768: 6 tiles (3×2) of up to 352×384 px, halo 80 px, regions up
     /// to 512×544; L-BFGS history 100 → 20 (what fits); about 930 MiB of 1024 MiB device memory".

@@ -51,7 +51,7 @@ final class TilePass {
     /// The core window of layer `name` for the current tile, in the region's and the image's
     /// coordinates of that layer.
     func coreWindow(_ name: String) -> (region: PixelRect, image: PixelRect) {
-        let shift = VGG19Layers.all[VGG19Layers.position(of: name)!].outputShift
+        let shift = VGG19Layers.outputShift(of: name)
         return grid.layerCore(grid.tiles[current!], shift: shift)
     }
 
@@ -67,7 +67,7 @@ final class TilePass {
 
     /// Positions of layer `name` over the whole image.
     func imagePositions(_ name: String) -> Int {
-        let shift = VGG19Layers.all[VGG19Layers.position(of: name)!].outputShift
+        let shift = VGG19Layers.outputShift(of: name)
         return (grid.height >> shift) * (grid.width >> shift)
     }
 

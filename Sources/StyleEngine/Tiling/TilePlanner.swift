@@ -135,18 +135,13 @@ public struct TilePlanner: Sendable {
             && memory.largestBufferBytes(height: height, width: width) <= maxBufferBytes
     }
 
-    /// The tiles for `plan`'s tiling at its size.
-    public func grid(_ tiling: ScalePlan.Tiling, height: Int, width: Int) -> TileGrid {
-        TileGrid(height: height, width: width, tileSize: tiling.tileSize, halo: tiling.halo, alignment: tiling.alignment)
-    }
-
     /// Whether the buffers a tiled objective keeps for the whole image (the image, the optimizer's
     /// vectors, a content layer's targets) are each within one allocation.
     func wholeImageBuffersFit(height: Int, width: Int) -> Bool {
         var largest = 3 * height * width * 4
         for name in loss.contentLayers {
             let position = VGG19Layers.position(of: name)!
-            let shift = VGG19Layers.all[position].outputShift
+            let shift = VGG19Layers.outputShift(of: name)
             largest = max(largest, memory.channels(atPosition: position) * (height >> shift) * (width >> shift) * 4)
         }
         return largest <= maxBufferBytes
@@ -158,7 +153,7 @@ public struct TilePlanner: Sendable {
         var contentTargets = 0
         for name in loss.contentLayers {
             let position = VGG19Layers.position(of: name)!
-            let shift = VGG19Layers.all[position].outputShift
+            let shift = VGG19Layers.outputShift(of: name)
             contentTargets += memory.channels(atPosition: position) * (height >> shift) * (width >> shift) * 4
         }
         return 4 * 3 * height * width * 4 + memory.optimizerBytes(height: height, width: width, historySize: historySize)
@@ -179,7 +174,7 @@ public struct TilePlanner: Sendable {
         func largest(_ layers: [String], bytesPerValue: Int) -> Int {
             layers.map { name -> Int in
                 let position = VGG19Layers.position(of: name)!
-                let shift = VGG19Layers.all[position].outputShift
+                let shift = VGG19Layers.outputShift(of: name)
                 return memory.channels(atPosition: position) * (rh >> shift) * (rw >> shift) * bytesPerValue
             }.max() ?? 0
         }

@@ -59,7 +59,7 @@ final class TileWorker: @unchecked Sendable {
         gradient = ownImage ? try gpu.buffer(Float.self, count: 3 * grid.height * grid.width) : nil
 
         for name in settings.contentLayers where contentTargets[name] == nil {
-            let shift = Self.shift(name)
+            let shift = VGG19Layers.outputShift(of: name)
             let channels = tiles.pass.activation(name).channels
             contentTargets[name] = try gpu.buffer(
                 Float.self, count: channels * (grid.height >> shift) * (grid.width >> shift))
@@ -70,7 +70,7 @@ final class TileWorker: @unchecked Sendable {
             for (name, target) in contentTargets {
                 let activation = tiles.pass.activation(name)
                 let window = tiles.coreWindow(name)
-                let shift = Self.shift(name)
+                let shift = VGG19Layers.outputShift(of: name)
                 try TileWindows.copy(
                     library: library, channels: activation.channels, rows: window.region.height,
                     cols: window.region.width, src: activation.buffer, srcSize: (activation.height, activation.width),
@@ -82,8 +82,6 @@ final class TileWorker: @unchecked Sendable {
         tiles.invalidate()
         try gpu.finish()
     }
-
-    static func shift(_ name: String) -> Int { VGG19Layers.all[VGG19Layers.position(of: name)!].outputShift }
 
     /// Enqueues this worker's share of every style layer's Gram of `image` into `grams`
     /// (overwritten: zero when it has no tiles).
@@ -130,7 +128,7 @@ final class TileWorker: @unchecked Sendable {
         for (index, layer) in settings.contentLayers.enumerated() where layer == name {
             let activation = tiles.pass.activation(name)
             let window = tiles.coreWindow(name)
-            let shift = Self.shift(name)
+            let shift = VGG19Layers.outputShift(of: name)
             try TileWindows.target(
                 library: library, channels: activation.channels, height: activation.height, width: activation.width,
                 window: window.region, features: activation.buffer, target: contentTargets[name]!,
