@@ -17,7 +17,8 @@ struct Stylize: ParsableCommand {
             relu5_1 for style; content weight 5, style weight 100, TV weight 1e-3; 512 px; \
             1000 iterations of L-BFGS. The VGG19 weights come from `scripts/fetch-weights`.
 
-            Coarse to fine (--scales auto, the default): the image is optimized first at a small \
+            Coarse to fine (--scales auto, the default with L-BFGS; with Adam the default is off, \
+            which measured better for it): the image is optimized first at a small \
             size, then at sizes growing by √2 up to --size, each scale starting from the previous \
             result upsampled. --iterations counts full-size iterations: the last scale runs three \
             quarters of them, the smaller scales share the rest equally in cost (a quarter of the \
@@ -64,9 +65,9 @@ struct Stylize: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Coarse-to-fine sizes: auto (√2 steps from 128 px up to --size), off (one scale), or a list like 256,512,1024.",
+            "Coarse-to-fine sizes: auto (√2 steps from 128 px up to --size), off (one scale), or a list like 256,512,1024. (default: auto with lbfgs, off with adam)",
             valueName: "auto|off|N,N,…"))
-    var scales: String = "auto"
+    var scales: String?
 
     @Option(help: "Optimization iterations, counted at full size (several scales: see below).")
     var iterations: Int = 1000
@@ -181,7 +182,9 @@ struct Stylize: ParsableCommand {
     /// The largest --size, scale and style side.
     static let maximumSide = 65536
 
+    /// --scales, else the optimizer's default.
     func parsedScales() throws -> ScaleSchedule {
+        guard let scales else { return ScaleSchedule.defaultSchedule(for: optimizer) }
         do { return try ScaleSchedule.parse(scales) } catch { throw InputError("\(error)") }
     }
 

@@ -69,6 +69,18 @@ final class CLIScalesTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("quality: SSIM"), result.stdout)
     }
 
+    func testTheDefaultScalesFollowTheOptimizer() throws {
+        // 184 px: auto is 130, 184. L-BFGS gets the ladder, Adam one scale (README § Coarse to fine).
+        for (optimizer, sides) in [("lbfgs", [130, 184]), ("adam", [184])] {
+            let result = try CLI.run(
+                ["--content", CLI.sample("astronaut.png"), "--style", CLI.sample("ihc.png"), "--size", "184",
+                 "--optimizer", optimizer, "--iterations", "1", "-o", path("\(optimizer).png"), "--report",
+                 path("\(optimizer).json"), "--quiet"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            XCTAssertEqual(try report("\(optimizer).json").scales.map(\.width), sides, optimizer)
+        }
+    }
+
     func testEvaluateAgreesWithTheReportAndWithARunThatStartsFromTheResult() throws {
         let common = ["--style", CLI.sample("ihc.png"), "--size", "40"]
         XCTAssertEqual(

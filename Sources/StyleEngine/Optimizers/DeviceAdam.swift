@@ -25,21 +25,21 @@ public final class DeviceAdam: DeviceOptimizer, @unchecked Sendable {
 
     public func prepare(gradient: Buffer<Float>) throws {}
 
-    /// Index of the second moment in `carriedState`'s tensors (kept ≥ 0 when resampled).
-    public static let secondMomentIndex = 1
-
     public func carriedState(height: Int, width: Int) throws -> CarriedOptimizerState? {
         precondition(3 * height * width == count)
         return CarriedOptimizerState(
             tensors: try [firstMoment, secondMoment].map {
                 PreparedImage(pixels: try $0.download(queue: library.queue), height: height, width: width)
-            }, step: step)
+            }, gradientPowers: [1, 2], step: step)
     }
 
     public func adopt(_ state: CarriedOptimizerState) throws {
         precondition(state.tensors.count == 2 && state.tensors.allSatisfy { $0.pixels.count == count })
         try firstMoment.upload(state.tensors[0].pixels, queue: library.queue)
-        try secondMoment.upload(state.tensors[1].pixels, queue: library.queue)
+        // Interpolation can bring a second moment near 0 where the first is not, and such a
+        // pixel would step by m/ε; an average of squares is at least the square of the average.
+        let first = state.tensors[0].pixels
+        try secondMoment.upload(zip(first, state.tensors[1].pixels).map { max($1, $0 * $0) }, queue: library.queue)
         step = state.step
     }
 

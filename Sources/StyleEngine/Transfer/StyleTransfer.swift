@@ -61,9 +61,7 @@ public struct StyleTransfer {
             let loop = try OptimizationLoop(
                 session: session, objective: objective, optimizer: optimizer, initial: initial)
             if let carried {
-                try loop.optimizer.adopt(
-                    carried.resampled(
-                        width: content.width, height: content.height, nonNegative: [DeviceAdam.secondMomentIndex]))
+                try loop.optimizer.adopt(carried.resampled(width: content.width, height: content.height))
             }
             let setupSeconds = Date().timeIntervalSince(setupStart)
             let outcome = try loop.run(
