@@ -16,9 +16,9 @@ public enum ScaleSchedule: Sendable, Equatable, Codable, CustomStringConvertible
     public static let autoStart = 128
 
     /// What `--scales` means when not given: the ladder for L-BFGS, one scale for Adam.
-    /// At 640 px and equal time (README § Coarse to fine), the ladder gives L-BFGS a lower
-    /// full-size loss (a few per cent from the content, about a fifth from noise), while Adam,
-    /// which needs many full-size iterations of bounded steps, ends higher with it.
+    /// In equal time the ladder gives L-BFGS a result of lower full-size loss (slightly from
+    /// the photo, far from noise), while Adam, whose steps are bounded and which needs
+    /// full-size iterations, ends higher with it (README § Coarse to fine has the figures).
     public static func defaultSchedule(for optimizer: OptimizerKind) -> ScaleSchedule {
         switch optimizer {
         case .lbfgs: .auto
