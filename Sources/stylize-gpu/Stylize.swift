@@ -17,8 +17,9 @@ struct Stylize: ParsableCommand {
             relu5_1 for style; content weight 5, style weight 100, TV weight 1e-3; 512 px; \
             1000 iterations of L-BFGS. The VGG19 weights come from `scripts/fetch-weights`.
 
-            Coarse to fine (--scales auto, the default with L-BFGS; with Adam the default is off, \
-            which measured better for it): the image is optimized first at a small \
+            Coarse to fine (--scales auto; the default for L-BFGS from --init random, where it \
+            measured far better in equal time; otherwise the default is off, one scale): the \
+            image is optimized first at a small \
             size, then at sizes growing by √2 up to --size, each scale starting from the previous \
             result upsampled. --iterations counts full-size iterations: the last scale runs three \
             quarters of them, the smaller scales share the rest equally in cost (a quarter of the \
@@ -65,7 +66,7 @@ struct Stylize: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Coarse-to-fine sizes: auto (√2 steps from 128 px up to --size), off (one scale), or a list like 256,512,1024. (default: auto with lbfgs, off with adam)",
+            "Coarse-to-fine sizes: auto (√2 steps from 128 px up to --size), off (one scale), or a list like 256,512,1024. (default: auto for lbfgs from --init random, else off)",
             valueName: "auto|off|N,N,…"))
     var scales: String?
 
@@ -184,7 +185,9 @@ struct Stylize: ParsableCommand {
 
     /// --scales, else the optimizer's default.
     func parsedScales() throws -> ScaleSchedule {
-        guard let scales else { return ScaleSchedule.defaultSchedule(for: optimizer) }
+        guard let scales else {
+            return ScaleSchedule.defaultSchedule(for: optimizer, fromNoise: initialization == "random")
+        }
         do { return try ScaleSchedule.parse(scales) } catch { throw InputError("\(error)") }
     }
 

@@ -18,7 +18,7 @@ public struct StylizeSettings: Sendable, Codable, Equatable {
     /// Style images are resized to style scale × each scale's size on their longest side.
     public var styleScale: Float = 1
     public var iterations = 1000
-    /// Coarse-to-fine scales (`ScaleSchedule`); the CLI's default is `ScaleSchedule.defaultSchedule(for:)`.
+    /// Coarse-to-fine scales (`ScaleSchedule`); the CLI's default is `ScaleSchedule.defaultSchedule(for:fromNoise:)`.
     public var scales = ScaleSchedule.off
     public var optimizer = OptimizerKind.lbfgs
     /// nil: 1 for L-BFGS, 10 for Adam.

@@ -189,7 +189,6 @@ public struct TilePlanner: Sendable {
         -> (ScalePlan.Tiling, Int)?
     {
         let alignment = field.stride
-        let halo = (self.halo + alignment - 1) / alignment * alignment
         let top = (max(height, width) + alignment - 1) / alignment * alignment
         let sizes =
             settings.tileSize.map { [max(alignment, ($0 + alignment - 1) / alignment * alignment)] }

@@ -15,15 +15,13 @@ public enum ScaleSchedule: Sendable, Equatable, Codable, CustomStringConvertible
 
     public static let autoStart = 128
 
-    /// What `--scales` means when not given: the ladder for L-BFGS, one scale for Adam.
-    /// In equal time the ladder gives L-BFGS a result of lower full-size loss (slightly from
-    /// the photo, far from noise), while Adam, whose steps are bounded and which needs
-    /// full-size iterations, ends higher with it (README § Coarse to fine has the figures).
-    public static func defaultSchedule(for optimizer: OptimizerKind) -> ScaleSchedule {
-        switch optimizer {
-        case .lbfgs: .auto
-        case .adam: .off
-        }
+    /// What `--scales` means when not given: the ladder for L-BFGS from noise, else one scale.
+    /// In equal time the ladder gives L-BFGS from noise a result of far lower full-size loss;
+    /// from the photo it is level (a little lower at short budgets, a little higher at longer
+    /// ones), and Adam, whose steps are bounded and which needs full-size iterations, ends
+    /// higher with it (README § Coarse to fine has the figures).
+    public static func defaultSchedule(for optimizer: OptimizerKind, fromNoise: Bool) -> ScaleSchedule {
+        optimizer == .lbfgs && fromNoise ? .auto : .off
     }
 
     /// As `--scales` takes it: off, auto, or the sizes joined by commas.
