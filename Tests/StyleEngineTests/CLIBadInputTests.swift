@@ -3,18 +3,9 @@ import StyleEngine
 import XCTest
 
 /// Every bad input gets a one-line error, a non-zero exit, and leaves no output file behind.
-final class CLIBadInputTests: XCTestCase {
-    var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = try CLI.temporaryDirectory()
-    }
-
-    override func tearDownWithError() throws {
-        if let directory { try? FileManager.default.removeItem(at: directory) }
-    }
-
-    func path(_ name: String) -> String { directory.appending(path: name).path }
+final class CLIBadInputTests: CLITestCase {
+    /// Most refusals come before the weights are read; the tests that need them skip alone.
+    override class var needsWeights: Bool { false }
 
     func write(_ name: String, _ bytes: Data) throws -> String {
         try bytes.write(to: directory.appending(path: name))

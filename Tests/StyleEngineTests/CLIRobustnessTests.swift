@@ -6,27 +6,13 @@ import XCTest
 /// Issue 14: real photos, real paths, real process managers. Every refusal happens before
 /// the first iteration, is one line with an exit status below 128, and touches no file;
 /// signals save; a damaged cache is rebuilt; phone photos, transparency, ICC and WebP.
-final class CLIRobustnessTests: XCTestCase {
-    var directory: URL!
-
+final class CLIRobustnessTests: CLITestCase {
     override func setUpWithError() throws {
-        guard (try? VGG19Weights.locate(explicitPath: nil)) != nil else {
-            throw XCTSkip("VGG19 weights are not fetched (scripts/fetch-weights); scripts/test fetches them")
-        }
-        directory = try CLI.temporaryDirectory()
+        try super.setUpWithError()
         // The inputs live in the test's folder, so that their bytes can be checked after.
         try FileManager.default.copyItem(atPath: CLI.sample("astronaut.png"), toPath: path("content.png"))
         try FileManager.default.copyItem(atPath: CLI.sample("ihc.png"), toPath: path("style.png"))
     }
-
-    override func tearDownWithError() throws {
-        if let directory {
-            chmod(directory.path, 0o755)
-            try? FileManager.default.removeItem(at: directory)
-        }
-    }
-
-    func path(_ name: String) -> String { directory.appending(path: name).path }
 
     /// Every file under the test's folder, with its bytes.
     func snapshot() throws -> [String: Data] {

@@ -4,21 +4,7 @@ import XCTest
 
 /// Coarse-to-fine runs, the quality metrics in the report, and `stylize-gpu evaluate`, end to
 /// end as processes.
-final class CLIScalesTests: XCTestCase {
-    var directory: URL!
-
-    override func setUpWithError() throws {
-        guard (try? VGG19Weights.locate(explicitPath: nil)) != nil else {
-            throw XCTSkip("VGG19 weights are not fetched (scripts/fetch-weights); scripts/test fetches them")
-        }
-        directory = try CLI.temporaryDirectory()
-    }
-
-    override func tearDownWithError() throws {
-        if let directory { try? FileManager.default.removeItem(at: directory) }
-    }
-
-    func path(_ name: String) -> String { directory.appending(path: name).path }
+final class CLIScalesTests: CLITestCase {
 
     struct Report: Decodable {
         struct Iteration: Decodable {

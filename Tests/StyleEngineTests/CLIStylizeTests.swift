@@ -3,21 +3,7 @@ import StyleEngine
 import XCTest
 
 /// End-to-end runs of `stylize-gpu` on PoCL at ≤ 64 px.
-final class CLIStylizeTests: XCTestCase {
-    var directory: URL!
-
-    override func setUpWithError() throws {
-        guard (try? VGG19Weights.locate(explicitPath: nil)) != nil else {
-            throw XCTSkip("VGG19 weights are not fetched (scripts/fetch-weights); scripts/test fetches them")
-        }
-        directory = try CLI.temporaryDirectory()
-    }
-
-    override func tearDownWithError() throws {
-        if let directory { try? FileManager.default.removeItem(at: directory) }
-    }
-
-    func path(_ name: String) -> String { directory.appending(path: name).path }
+final class CLIStylizeTests: CLITestCase {
 
     func stylize(_ extra: [String], output: String = "out.png", size: Int = 48, iterations: Int = 4) throws -> CLIResult {
         try CLI.run(

@@ -4,21 +4,7 @@ import XCTest
 
 /// Tiled runs end to end as processes: the same losses as one pass, no seams, the printed
 /// plan, every buffer under the memory limit, refusals only of what cannot run.
-final class CLITilingTests: XCTestCase {
-    var directory: URL!
-
-    override func setUpWithError() throws {
-        guard (try? VGG19Weights.locate(explicitPath: nil)) != nil else {
-            throw XCTSkip("VGG19 weights are not fetched (scripts/fetch-weights); scripts/test fetches them")
-        }
-        directory = try CLI.temporaryDirectory()
-    }
-
-    override func tearDownWithError() throws {
-        if let directory { try? FileManager.default.removeItem(at: directory) }
-    }
-
-    func path(_ name: String) -> String { directory.appending(path: name).path }
+final class CLITilingTests: CLITestCase {
 
     struct Report: Decodable {
         struct Iteration: Decodable {
