@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "stylize-gpu", targets: ["stylize-gpu"]),
         .library(name: "StyleEngine", targets: ["StyleEngine"]),
+        .library(name: "FastStyle", targets: ["FastStyle"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,10 +25,13 @@ let package = Package(
         .plugin(name: "EmbedKernels", capability: .buildTool(), dependencies: ["KernelEmbedder"]),
         .target(name: "Kernels", plugins: ["EmbedKernels"]),
         .target(name: "StyleEngine", dependencies: ["CLRuntime", "Kernels", "CImageIO", "COpenCL"]),
+        // Feed-forward style networks (Johnson's transform net, multi-style CIN): their ops,
+        // model files, apply and training, on the engine's sessions and kernels.
+        .target(name: "FastStyle", dependencies: ["StyleEngine", "CLRuntime", "Kernels"]),
         .executableTarget(
             name: "stylize-gpu",
             dependencies: [
-                "StyleEngine", "CLRuntime",
+                "StyleEngine", "FastStyle", "CLRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // The benchmark: FP32 vs FP16 loops, GEMM at VGG19's shapes, and a PyTorch peer.
@@ -40,6 +44,7 @@ let package = Package(
             path: "bench/stylize-bench"),
         .testTarget(name: "CLRuntimeTests", dependencies: ["CLRuntime", "Kernels"]),
         .testTarget(name: "StyleEngineTests", dependencies: ["StyleEngine", "CLRuntime", "Kernels"]),
+        .testTarget(name: "FastStyleTests", dependencies: ["FastStyle", "StyleEngine", "CLRuntime", "Kernels"]),
     ],
     swiftLanguageModes: [.v6]
 )
