@@ -13,7 +13,7 @@ struct BatchOptions: ParsableArguments {
         help: "Batch: write each result here, named after its input, with a manifest.jsonl of every image.")
     var outputDir: String?
 
-    @Option(help: "Batch: png or jpg.")
+    @Option(help: "Batch: png, jpg (at --jpeg-quality) or webp (lossless).")
     var format: BatchRunner.Format = .png
 
     @Option(
@@ -76,7 +76,7 @@ extension Stylize {
             weightsURL: weightsURL, sides: transfer.scaleSizes.map(transfer.styleSide(forSize:)))
     }
 
-    func runBatch(device: Device, weightsURL: URL, configuration: EngineConfiguration) throws {
+    func runBatch(device: Device, helperDevices: [Device], weightsURL: URL, configuration: EngineConfiguration) throws {
         var batch = BatchRunner.Settings(stylize: settings, inputs: content, outputDirectory: batchOptions.outputDir!)
         batch.format = batchOptions.format
         batch.force = batchOptions.force
@@ -92,9 +92,10 @@ extension Stylize {
         let printer = ProgressPrinter(printEvery: 0, quiet: quiet)
         let runner = BatchRunner(
             settings: batch, device: device, weightsURL: weightsURL, configuration: configuration, styles: styles)
+        runner.helperDevices = helperDevices
+        let hooks = Interrupt.hooks(progress: { if printer.live { printer.show($0) } }, quiet: quiet)
         let summary = try runner.run(
-            log: { message in if !quiet { FileHandle.standardError.write(Data((message + "\n").utf8)) } },
-            progress: { if printer.live { printer.show($0) } }, shouldStop: { Interrupt.wasRequested })
+            log: hooks.log, progress: hooks.progress, shouldStop: hooks.shouldStop, phaseChanged: hooks.phaseChanged)
         if !quiet {
             print(
                 String(
@@ -102,7 +103,7 @@ extension Stylize {
                     batch.shard.map { " shard \($0)" } ?? "", summary.total, summary.done, summary.skipped,
                     summary.failed, summary.seconds, summary.weightUploads, summary.styleTargetComputations))
         }
-        if summary.interrupted { throw ExitCode(130) }
+        if summary.interrupted { throw ExitCode(Interrupt.exitStatus) }
         if summary.failed > 0 { throw ExitCode(1) }
     }
 }

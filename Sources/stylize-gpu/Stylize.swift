@@ -230,37 +230,42 @@ struct Stylize: ParsableCommand {
     func run() throws {
         let configuration = try EngineConfiguration.fromEnvironment()
         let device = try DeviceInventory.device(at: deviceOptions.primary)
+        let helperDevices = try deviceOptions.indices.dropFirst().map { try DeviceInventory.device(at: $0) }
         let weightsURL = try modelOptions.weightsURL()
-        Interrupt.install()
-        if isBatch { return try runBatch(device: device, weightsURL: weightsURL, configuration: configuration) }
+        Interrupt.install(quiet: quiet, batch: isBatch)
+        if isBatch {
+            return try runBatch(
+                device: device, helperDevices: helperDevices, weightsURL: weightsURL, configuration: configuration)
+        }
         let printer = ProgressPrinter(printEvery: printEvery, quiet: quiet)
-        let stylizer = Stylizer(
-            settings: settings, device: device, weightsURL: weightsURL, configuration: configuration, reportPath: report)
-        stylizer.styleSource = try storedStyleSource(weightsURL: weightsURL)
-        stylizer.helperDevices = try deviceOptions.indices.dropFirst().map { try DeviceInventory.device(at: $0) }
+        let pool = SessionPool(
+            device: device, helperDevices: helperDevices, weightsURL: weightsURL, configuration: configuration)
+        let job = StylizeJob(settings: settings, reportPath: report, styleSource: try storedStyleSource(weightsURL: weightsURL))
         let quiet = quiet
-        let result = try stylizer.run(
-            progress: printer.show, shouldStop: { Interrupt.wasRequested },
-            log: { message in if !quiet { FileHandle.standardError.write(Data((message + "\n").utf8)) } })
+        let result: RunReport
+        do {
+            result = try job.run(on: pool, hooks: Interrupt.hooks(progress: printer.show, quiet: quiet))
+        } catch is StoppedBeforeFirstIteration {
+            if !quiet { print("interrupted by \(Interrupt.signalName) before the first iteration: nothing written") }
+            throw ExitCode(Interrupt.exitStatus)
+        }
         let iterations = result.scales.reduce(0) { $0 + $1.iterations.count - 1 }
-        switch result.stopReason {
-        case .interrupted:
+        if result.stopReason == .interrupted || Interrupt.wasRequested {
             if !quiet { print("interrupted by \(Interrupt.signalName): wrote \(output) after \(iterations) iterations") }
             throw ExitCode(Interrupt.exitStatus)
-        case .completed, .nonFiniteLoss:
-            if quiet { return }
-            let scaleNote = result.scales.count > 1 ? " over \(result.scales.count) scales" : ""
+        }
+        if quiet { return }
+        let scaleNote = result.scales.count > 1 ? " over \(result.scales.count) scales" : ""
+        print(
+            String(
+                format: "wrote %@ (%d×%d) after %d iterations%@ in %.1f s, %.3f s/iteration at full size on %@",
+                output, result.output.width, result.output.height, iterations, scaleNote, result.totalSeconds,
+                result.secondsPerIteration, device.info.name))
+        if let metrics = result.metrics {
             print(
                 String(
-                    format: "wrote %@ (%d×%d) after %d iterations%@ in %.1f s, %.3f s/iteration at full size on %@",
-                    output, result.output.width, result.output.height, iterations, scaleNote, result.totalSeconds,
-                    result.secondsPerIteration, device.info.name))
-            if let metrics = result.metrics {
-                print(
-                    String(
-                        format: "quality: SSIM to the content %.4f, style similarity %.4f, loss %.6g",
-                        metrics.ssim, metrics.styleSimilarity, metrics.loss.total))
-            }
+                    format: "quality: SSIM to the content %.4f, style similarity %.4f, loss %.6g",
+                    metrics.ssim, metrics.styleSimilarity, metrics.loss.total))
         }
     }
 }

@@ -121,25 +121,18 @@ final class BatchTests: XCTestCase {
             "--content", folder.path, "--style", CLI.sample("ihc.png"), "--size", "32", "--iterations", "2",
             "--scales", "off", "--output-dir", output,
         ]
-        let process = Process()
-        process.executableURL = CLI.executable
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["STYLIZE_GPU_GEMM_TUNING"] = environment["STYLIZE_GPU_GEMM_TUNING"] ?? "cached"
-        process.environment = environment
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = Pipe()
-        try process.run()
+        let running = try CLIProcess(arguments, timeout: CLI.defaultTimeout)
+        let err = running.stderr
         var collected = ""
         while collected.components(separatedBy: "  ok  ").count - 1 < 2 {
             let chunk = err.fileHandleForReading.availableData
             if chunk.isEmpty { break }
             collected += String(decoding: chunk, as: UTF8.self)
         }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationReason, .uncaughtSignal, "the batch ended before it was killed:\n\(collected)")
+        kill(running.process.processIdentifier, SIGKILL)
+        running.wait()
+        XCTAssertEqual(
+            running.process.terminationReason, .uncaughtSignal, "the batch ended before it was killed:\n\(collected)")
 
         let manifest = output + "/manifest.jsonl"
         let text = try String(contentsOfFile: manifest, encoding: .utf8)

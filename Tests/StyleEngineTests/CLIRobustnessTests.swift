@@ -115,8 +115,10 @@ final class CLIRobustnessTests: CLITestCase {
         try assertRefused(["-o", path("out.png"), "--learning-rate", "inf"], message: "--learning-rate must be finite")
     }
 
+    /// The memory is pinned, so the answer does not depend on the machine's device.
     func testStyleScaleThatCannotFitSaysWhatFits() throws {
-        try assertRefused(["-o", path("out.png"), "--style-scale", "600"], message: "would fit")
+        try assertRefused(
+            ["-o", path("out.png"), "--style-scale", "600", "--memory-limit", "1G"], message: "has 1024 MiB: --style-scale ")
     }
 
     // MARK: layers and init
@@ -197,6 +199,31 @@ final class CLIRobustnessTests: CLITestCase {
     }
 
     func testSIGTERMSavesTheImageAndReport() throws { try assertSignalSaves(SIGTERM, status: 143) }
+
+    /// SIGTERM while a large style's targets are computed in tiles: the process ends within
+    /// 2 seconds, says nothing was written, and writes nothing.
+    func testSIGTERMWhileStyleTargetsAreComputedInTilesEndsAtOnce() throws {
+        let before = try snapshot()
+        let running = try CLIProcess(
+            ["--content", path("content.png"), "--style", path("style.png"), "--size", "32", "--style-scale", "40",
+             "--memory-limit", "400M", "-o", path("out.png"), "--report", path("run.json")],
+            timeout: CLI.defaultTimeout)
+        var collected = Data()
+        while !String(decoding: collected, as: UTF8.self).contains("style targets:") {
+            let chunk = running.stderr.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            collected.append(chunk)
+        }
+        XCTAssertTrue(String(decoding: collected, as: UTF8.self).contains("in tiles"), String(decoding: collected, as: UTF8.self))
+        let sent = Date()
+        kill(running.process.processIdentifier, SIGTERM)
+        running.wait()
+        XCTAssertLessThan(Date().timeIntervalSince(sent), 2, "seconds from SIGTERM to exit")
+        XCTAssertEqual(running.process.terminationStatus, 143)
+        let said = String(decoding: running.stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(said, "interrupted by SIGTERM before the first iteration: nothing written\n")
+        XCTAssertEqual(try snapshot(), before, "no file written")
+    }
 
     func testSIGHUPSavesTheImageAndReport() throws { try assertSignalSaves(SIGHUP, status: 129) }
 

@@ -1,21 +1,17 @@
 import CLRuntime
 import Foundation
 
-/// Many content images, one style: one `EngineSession` and one `StyleSource` for all of
-/// them, each result written atomically into a folder and recorded in its manifest.
+/// Many content images, one style: each image is a `StylizeJob` with the batch's settings,
+/// on one `SessionPool` (one session and one set of style targets for all of them unless the
+/// network depends on the image), each result written atomically into a folder and recorded
+/// in its manifest, a failure recorded with the job's own reason.
 /// Resumable: an input whose output a manifest records as done with the same settings
 /// fingerprint (and whose file is there) is skipped unless `force`.
 public final class BatchRunner {
+    /// The results' format: each output is named with its extension, which `StylizeJob`
+    /// writes by (JPEG at the settings' `jpegQuality`, WebP lossless).
     public enum Format: String, Sendable, CaseIterable, Codable {
         case png, jpg, webp
-
-        var imageFormat: ImageFormat {
-            switch self {
-            case .png: .png
-            case .jpg: .jpeg
-            case .webp: .webp
-            }
-        }
     }
 
     public struct Settings: Sendable {
@@ -61,6 +57,8 @@ public final class BatchRunner {
     public let configuration: EngineConfiguration
     /// The styles; nil: read from `settings.stylize.stylePaths`.
     public let styles: StyleSource?
+    /// Devices that take a share of each image's tiles (`--device 0,1`).
+    public var helperDevices: [Device] = []
 
     public init(
         settings: Settings, device: Device, weightsURL: URL, configuration: EngineConfiguration = .init(),
@@ -122,12 +120,13 @@ public final class BatchRunner {
         return ContentHash.of(string: text)
     }
 
-    /// Runs this shard's inputs. `log` gets one line per image; `shouldStop` is polled every
-    /// iteration (the image in progress is then dropped, neither written nor recorded).
+    /// Runs this shard's inputs. `log` gets one line per image; `shouldStop` is polled as in
+    /// `StylizeJob` (the image in progress is then dropped, neither written nor recorded).
     public func run(
         log: @escaping (String) -> Void = { _ in }, progress: @escaping (TransferProgress) -> Void = { _ in },
-        shouldStop: @escaping () -> Bool = { false }
+        shouldStop: @escaping () -> Bool = { false }, phaseChanged: @escaping (JobPhase) -> Void = { _ in }
     ) throws -> Summary {
+        let hooks = JobHooks(progress: progress, shouldStop: shouldStop, log: log, phaseChanged: phaseChanged)
         let start = Date()
         let uploadsBefore = EngineCounters.weightUploads.load(ordering: .relaxed)
         let computationsBefore = EngineCounters.styleTargetComputations.load(ordering: .relaxed)
@@ -167,83 +166,55 @@ public final class BatchRunner {
         summary.skipped = items.count - pending.count
         if summary.skipped > 0 { log("skipping \(summary.skipped) of \(items.count) already done with these settings") }
 
-        if !pending.isEmpty {
-            let stylize = settings.stylize
-            let convolutionCount = try VGG19Network.convolutionsNeeded(for: stylize.loss.layers)
-            let session = try EngineSession(
-                device: device, weights: VGG19Weights.load(from: weightsURL, convolutionCount: convolutionCount),
-                precision: stylize.precision, pooling: stylize.pooling, configuration: configuration, log: log)
-            let styles =
-                try self.styles
-                ?? StyleSource(
-                    images: stylize.stylePaths.map { try ImageFile.read(path: $0) }, blendWeights: stylize.styleBlendWeights,
-                    layers: stylize.loss.styleLayers)
-            let transfer = StyleTransfer(session: session, settings: stylize.transfer, styles: styles)
-            let initialization: Initialization? =
-                switch stylize.initialization {
-                case .content: .content
-                case .random(let seed): .random(seed: seed)
-                case .image(let path): .image(try ImageFile.read(path: path))
+        let pool = SessionPool(
+            device: device, helperDevices: helperDevices, weightsURL: weightsURL, configuration: configuration)
+        for (number, item) in pending.enumerated() {
+            let began = Date()
+            let label = "[\(number + 1 + summary.skipped)/\(items.count)] \(item.input)"
+            var record = ManifestRecord(
+                input: item.input, output: item.output, status: .ok, seconds: 0, fingerprint: fingerprint,
+                shard: settings.shard?.description)
+            var stylize = settings.stylize
+            stylize.contentPath = item.input
+            stylize.outputPath = item.output
+            let job = StylizeJob(settings: stylize, styleSource: styles, unfinished: .drop)
+            do {
+                var itemHooks = hooks
+                itemHooks.log = log
+                let report = try job.run(on: pool, hooks: itemHooks)
+                if report.stopReason == .interrupted {
+                    summary.interrupted = true
+                    log("\(label): interrupted, not written")
+                    break
                 }
-            let minimum = StyleInputs.minimumSide(for: stylize.loss.layers)
-            for (number, item) in pending.enumerated() {
-                let began = Date()
-                let label = "[\(number + 1 + summary.skipped)/\(items.count)] \(item.input)"
-                var record = ManifestRecord(
-                    input: item.input, output: item.output, status: .ok, seconds: 0, fingerprint: fingerprint,
-                    shard: settings.shard?.description)
-                do {
-                    let content = try ImageFile.read(path: item.input)
-                    let smallest = stylize.scales.sizes(for: stylize.size).first!
-                    let first = StyleInputs.fittedSize(width: content.width, height: content.height, longestSide: smallest)
-                    try StyleInputs.requireSize(item.input, width: first.width, height: first.height, minimum: minimum)
-                    var hooks = StyleTransfer.Hooks()
-                    hooks.progress = progress
-                    hooks.shouldStop = shouldStop
-                    let result = try transfer.run(content: content, initialization: initialization!, hooks: hooks)
-                    if result.stopReason == .interrupted {
-                        summary.interrupted = true
-                        log("\(label): interrupted, not written")
-                        break
-                    }
-                    if result.stopReason == .nonFiniteLoss {
-                        throw StylizeError.nonFiniteLoss(
-                            iteration: result.scales.last!.losses.count - 1, outputPath: "(not written)")
-                    }
-                    let side = stylize.transfer.styleSide(forSize: stylize.size)
-                    record.metrics = try session.scalars.scoped {
-                        let planner = transfer.settings.planner(session: session)
-                        let resized = content.resized(longestSide: stylize.size)
-                        return try QualityEvaluator(
-                            session: session,
-                            targets: styles.targets(
-                                session: session, side: side, scratchLimit: stylize.scratchLimit, planner: planner),
-                            content: resized, settings: stylize.loss, scratchLimit: stylize.scratchLimit,
-                            grid: planner.plan(height: resized.height, width: resized.width)?.grid
-                        ).evaluate(result.image)
-                    }
-                    try Self.write(result.image, to: item.output, format: settings.format)
-                    record.loss = result.scales.last!.losses.last
-                    record.width = result.image.width
-                    record.height = result.image.height
-                    record.seconds = Date().timeIntervalSince(began)
-                    try Manifest.append(record, to: manifestPath)
-                    summary.done += 1
-                    log(
-                        String(
-                            format: "%@ → %@  ok  %.1f s  loss %.6g  SSIM %.4f  style similarity %.4f", label,
-                            item.output, record.seconds, record.loss!.total, record.metrics!.ssim,
-                            record.metrics!.styleSimilarity))
-                } catch let error as AtomicWriteError where error.path == manifestPath {
-                    throw error
-                } catch {
-                    record.status = .failed
-                    record.error = "\(error)"
-                    record.seconds = Date().timeIntervalSince(began)
-                    try Manifest.append(record, to: manifestPath)
-                    summary.failed += 1
-                    log("\(label): failed: \(error)")
-                }
+                let last = report.iterations.last!
+                record.loss = LossParts(content: last.content, style: last.style, totalVariation: last.totalVariation)
+                record.metrics = report.metrics
+                record.width = report.output.width
+                record.height = report.output.height
+                record.seconds = Date().timeIntervalSince(began)
+                try Manifest.append(record, to: manifestPath)
+                summary.done += 1
+                log(
+                    String(
+                        format: "%@ → %@  ok  %.1f s  loss %.6g%@", label, item.output, record.seconds,
+                        record.loss!.total,
+                        record.metrics.map {
+                            String(format: "  SSIM %.4f  style similarity %.4f", $0.ssim, $0.styleSimilarity)
+                        } ?? ""))
+            } catch is StoppedBeforeFirstIteration {
+                summary.interrupted = true
+                log("\(label): interrupted before its first iteration, not written")
+                break
+            } catch let error as AtomicWriteError where error.path == manifestPath {
+                throw error
+            } catch {
+                record.status = .failed
+                record.error = "\(error)"
+                record.seconds = Date().timeIntervalSince(began)
+                try Manifest.append(record, to: manifestPath)
+                summary.failed += 1
+                log("\(label): failed: \(error)")
             }
         }
         summary.weightUploads = EngineCounters.weightUploads.load(ordering: .relaxed) - uploadsBefore
@@ -251,10 +222,5 @@ public final class BatchRunner {
             EngineCounters.styleTargetComputations.load(ordering: .relaxed) - computationsBefore
         summary.seconds = Date().timeIntervalSince(start)
         return summary
-    }
-
-    /// PNG, JPEG (quality 95) or WebP, through a temporary file and a rename (`ImageFile.write`).
-    static func write(_ image: RGBImage, to path: String, format: Format) throws {
-        try ImageFile.write(image, to: path, format: format.imageFormat, quality: 95)
     }
 }

@@ -35,6 +35,12 @@ public final class StyleSource: @unchecked Sendable {
         self.stored = stored
     }
 
+    /// The same styles with no targets on any device yet: the source for another network or
+    /// session (targets belong to the network they were computed with).
+    public func withoutTargets() -> StyleSource {
+        StyleSource(stored: stored, images: images, blendWeights: blendWeights, layers: layers)
+    }
+
     /// The style sides this source can give without computing.
     public var storedSides: [Int] { stored.keys.sorted() }
 
@@ -42,10 +48,12 @@ public final class StyleSource: @unchecked Sendable {
     public func resized(side: Int) -> [RGBImage] { images.map { $0.resized(longestSide: side) } }
 
     /// The targets with every style image's longest side at `side`, computed on first use (in
-    /// tiles where `planner` says one pass does not fit).
-    public func targets(session: EngineSession, side: Int, scratchLimit: Int, planner: TilePlanner? = nil) throws
-        -> StyleTargets
-    {
+    /// tiles where `planner` says one pass does not fit; `shouldStop` is polled between tiles
+    /// and a stop throws `StoppedBeforeFirstIteration`).
+    public func targets(
+        session: EngineSession, side: Int, scratchLimit: Int, planner: TilePlanner? = nil,
+        shouldStop: () -> Bool = { false }
+    ) throws -> StyleTargets {
         if let targets = cache[side] { return targets }
         if let host = stored[side] {
             let targets = try host.upload(library: session.library)
@@ -57,7 +65,7 @@ public final class StyleSource: @unchecked Sendable {
         }
         let targets = try StyleTargets.compute(
             session: session, styles: resized(side: side).map(PreparedImage.init), blendWeights: blendWeights,
-            layers: layers, scratchLimit: scratchLimit, planner: planner)
+            layers: layers, scratchLimit: scratchLimit, planner: planner, shouldStop: shouldStop)
         cache[side] = targets
         return targets
     }

@@ -45,7 +45,7 @@ public struct StyleTargets: @unchecked Sendable {
     /// tiles is passed tile by tile, with the same Grams.
     public static func compute(
         library: KernelLibrary, network: VGG19Network, styles: [PreparedImage], blendWeights: [Float], layers: [String],
-        scratchLimit: Int, tiling: (Int, Int) -> TileGrid? = { _, _ in nil }
+        scratchLimit: Int, tiling: (Int, Int) -> TileGrid? = { _, _ in nil }, shouldStop: () -> Bool = { false }
     ) throws -> StyleTargets {
         precondition(blendWeights.count == styles.count, "one blend weight per style image")
         EngineCounters.styleTargetComputations.add(1, ordering: .relaxed)
@@ -65,6 +65,9 @@ public struct StyleTargets: @unchecked Sendable {
                 }
                 let image = try library.gpu.buffer(style.pixels)
                 for index in grid.tiles.indices {
+                    // Each tile waits for the last, so a stop is seen within one tile's time.
+                    try library.queue.finish()
+                    if shouldStop() { throw StoppedBeforeFirstIteration() }
                     try tiles.forward(tile: index, image: image)
                     try tiles.addGrams(layers, into: grams, scale: weight / weightSum, first: false)
                 }
@@ -99,7 +102,7 @@ public struct StyleTargets: @unchecked Sendable {
     /// passed in tiles.
     public static func compute(
         session: EngineSession, styles: [PreparedImage], blendWeights: [Float], layers: [String], scratchLimit: Int,
-        planner: TilePlanner? = nil
+        planner: TilePlanner? = nil, shouldStop: () -> Bool = { false }
     ) throws -> StyleTargets {
         try compute(
             library: session.library, network: session.network, styles: styles, blendWeights: blendWeights,
@@ -107,7 +110,7 @@ public struct StyleTargets: @unchecked Sendable {
             tiling: { height, width in
                 guard let planner, let tiling = planner.forwardTiling(height: height, width: width) else { return nil }
                 return tiling.grid(height: height, width: width)
-            })
+            }, shouldStop: shouldStop)
     }
 
     /// Every target Gram read back to the host (metrics, a style library).

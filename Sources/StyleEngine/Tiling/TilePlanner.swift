@@ -188,6 +188,8 @@ public struct TilePlanner: Sendable {
     func largestTiling(height: Int, width: Int, fixedBytes: Int, backward: Bool, smallest: Int)
         -> (ScalePlan.Tiling, Int)?
     {
+        // What the whole image keeps does not shrink with the tiles: no grid can fit then.
+        guard fixedBytes <= usableBytes else { return nil }
         let alignment = field.stride
         let top = (max(height, width) + alignment - 1) / alignment * alignment
         let sizes =

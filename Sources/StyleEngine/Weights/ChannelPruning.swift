@@ -11,7 +11,7 @@ public enum PruningCriterion: String, CaseIterable, Sendable, Codable {
 }
 
 /// `--prune R --prune-by …`: the fraction of every convolution's output channels removed.
-public struct PruningSettings: Sendable, Codable, Equatable {
+public struct PruningSettings: Sendable, Codable, Hashable {
     /// 0 ≤ ratio < 1; 0 is VGG19 as loaded.
     public var ratio: Double = 0
     public var criterion = PruningCriterion.l1

@@ -1,50 +1,51 @@
 import CLRuntime
 import Foundation
 
-/// The single-image job: files in, a session on the device, the transfer, an image (and a
-/// report) out. Paths end here; below it the engine takes and gives pixels.
-public final class Stylizer {
+/// One image through the engine, the same for every runner (single run, batch, server): its
+/// files checked, its inputs read and checked, its plan made and told, run on the sessions a
+/// `SessionPool` gives, and its result written with every output option (format by extension,
+/// JPEG quality, alpha, ICC profile), its report after. Paths end here; below it the engine
+/// takes and gives pixels.
+public final class StylizeJob {
     public let settings: StylizeSettings
-    public let device: Device
-    public let weightsURL: URL
-    public let configuration: EngineConfiguration
     public let reportPath: String?
     /// The styles, when not the files of `settings.stylePaths` (a stored style).
-    public var styleSource: StyleSource?
-    /// Other devices that take a share of the tiles (`--device 0,1`), each with a session.
-    public var helperDevices: [Device] = []
+    public let styleSource: StyleSource?
+    public let unfinished: UnfinishedResult
 
     public init(
-        settings: StylizeSettings, device: Device, weightsURL: URL, configuration: EngineConfiguration = .init(),
-        reportPath: String? = nil
+        settings: StylizeSettings, reportPath: String? = nil, styleSource: StyleSource? = nil,
+        unfinished: UnfinishedResult = .write
     ) {
         self.settings = settings
-        self.device = device
-        self.weightsURL = weightsURL
-        self.configuration = configuration
         self.reportPath = reportPath
+        self.styleSource = styleSource
+        self.unfinished = unfinished
     }
 
-    /// Runs the whole job. `shouldStop` is polled once per iteration (a signal): the current
-    /// image and report are then written as at the end.
-    @discardableResult
-    public func run(
-        progress: @escaping (TransferProgress) -> Void = { _ in }, shouldStop: @escaping () -> Bool = { false },
-        log: (String) -> Void = { _ in }
-    ) throws -> RunReport {
+    /// Runs the job on `pool`'s sessions. Throws `StoppedBeforeFirstIteration` when a stop is
+    /// asked before the first update; a stop after it returns the report of what was kept
+    /// (stop reason `.interrupted`; the image written unless `unfinished` is `.drop`).
+    public func run(on pool: SessionPool, hooks: JobHooks = JobHooks()) throws -> RunReport {
         let start = Date()
+        hooks.phaseChanged(.preparing)
+        let stopIfAsked = {
+            if hooks.shouldStop() { throw StoppedBeforeFirstIteration() }
+        }
         let convolutionCount = try VGG19Network.convolutionsNeeded(for: settings.loss.layers)
         let perScale = ScaleSchedule.iterations(total: settings.iterations, sizes: settings.transfer.scaleSizes)
         let total = perScale.reduce(0, +)
-        try outputCheck(totalIterations: total).run()
-        let loaded = try VGG19Weights.load(from: weightsURL, convolutionCount: convolutionCount)
+        try outputCheck(totalIterations: total, weightsPath: pool.weightsURL.path).run()
+        let loaded = try pool.weights(convolutionCount: convolutionCount)
         let channels = settings.pruning.keptChannels(loaded.channels)
         var loading = settings
         if styleSource != nil { loading.stylePaths = [] }
         let planner = TilePlanner(
-            memory: memoryPlan(channels: channels), availableBytes: availableBytes, loss: settings.loss,
-            settings: settings.tiling, scratchLimit: settings.scratchLimit, devices: helperDevices.count + 1,
-            maxBufferBytes: ([device] + helperDevices).map { Int(clamping: $0.info.maxAllocationBytes) }.min()!)
+            memory: memoryPlan(channels: channels, device: pool.device, configuration: pool.configuration),
+            availableBytes: availableBytes(pool.devices), loss: settings.loss, settings: settings.tiling,
+            scratchLimit: settings.scratchLimit, devices: pool.devices.count,
+            maxBufferBytes: pool.devices.map { Int(clamping: $0.info.maxAllocationBytes) }.min()!)
+        try stopIfAsked()
         let inputs = try StyleInputs.load(settings: loading) { height, width in
             try checkFits(height: height, width: width, planner: planner)
         }
@@ -55,7 +56,7 @@ public final class Stylizer {
             return planner.plan(height: size.height, width: size.width)
         }
         if plans.contains(where: { $0.tiling != nil || $0.historyShrunk }) {
-            for plan in plans { log("plan " + plan.summary) }
+            for plan in plans { hooks.log("plan " + plan.summary) }
         }
         let outputFormat = ImageFormat(outputPath: settings.outputPath) ?? .png
         let outputAlpha = inputs.contentFile.alpha(width: inputs.width, height: inputs.height)
@@ -64,25 +65,28 @@ public final class Stylizer {
                 image, alpha: outputAlpha, iccProfile: inputs.contentFile.iccProfile, to: path, format: outputFormat,
                 quality: settings.jpegQuality)
         }
-        let weights = try loaded.pruned(settings.pruning) { [device, configuration, settings] in
-            try EngineSession.activationScores(
-                weights: $0, images: [inputs.content] + inputs.styles, device: device, precision: settings.precision,
-                pooling: settings.pooling, configuration: configuration)
+        try stopIfAsked()
+        let sessions = try pool.sessions(
+            key: .of(settings, convolutionCount: convolutionCount), settings: settings,
+            weights: { [settings] in
+                try loaded.pruned(settings.pruning) {
+                    try EngineSession.activationScores(
+                        weights: $0, images: [inputs.content] + inputs.styles, device: pool.device,
+                        precision: settings.precision, pooling: settings.pooling, configuration: pool.configuration)
+                }
+            }, log: hooks.log)
+        let session = sessions.primary
+        let styles = sessions.styleSource(key: styleKey) {
+            styleSource?.withoutTargets()
+                ?? StyleSource(images: inputs.styles, blendWeights: settings.styleBlendWeights, layers: settings.loss.styleLayers)
         }
-        let session = try EngineSession(
-            device: device, weights: weights, precision: settings.precision, pooling: settings.pooling,
-            configuration: configuration, memoryLimit: settings.memoryLimit, log: log)
-        let styles = styleSource ?? StyleSource(
-            images: inputs.styles, blendWeights: settings.styleBlendWeights, layers: settings.loss.styleLayers)
-        let helpers = try helperDevices.map {
-            try EngineSession(
-                device: $0, weights: weights, precision: settings.precision, pooling: settings.pooling,
-                configuration: configuration, memoryLimit: settings.memoryLimit, log: log)
-        }
-        let transfer = StyleTransfer(session: session, settings: settings.transfer, styles: styles, helpers: helpers)
+        let transfer = StyleTransfer(
+            session: session, settings: settings.transfer, styles: styles, helpers: sessions.helpers)
+        try stopIfAsked()
+        try prepareStyleTargets(styles, transfer: transfer, hooks: hooks)
         let styleSide = settings.transfer.styleSide(forSize: settings.size)
         var report = RunReport(
-            device: device.info, precision: settings.precision, settings: settings,
+            device: pool.device.info, precision: settings.precision, settings: settings,
             content: .init(path: settings.contentPath, width: inputs.width, height: inputs.height),
             styles: zip(settings.stylePaths, styles.resized(side: styleSide)).map {
                 .init(path: $0, width: $1.width, height: $1.height)
@@ -90,23 +94,29 @@ public final class Stylizer {
             output: .init(path: settings.outputPath, width: inputs.width, height: inputs.height))
         report.setupSeconds = Date().timeIntervalSince(start)
 
-        var hooks = StyleTransfer.Hooks()
-        hooks.progress = progress
-        hooks.shouldStop = shouldStop
-        hooks.afterUpdate = { [settings] scale, iteration, image in
+        var transferHooks = StyleTransfer.Hooks()
+        transferHooks.progress = hooks.progress
+        transferHooks.shouldStop = hooks.shouldStop
+        transferHooks.afterUpdate = { [settings] scale, iteration, image in
             let done = perScale[..<scale].reduce(0, +) + iteration
+            if done == 1 { hooks.phaseChanged(.iterating) }
             if settings.saveEvery > 0 && done % settings.saveEvery == 0 && done < total {
                 try writeOutput(try image(), self.numberedPath(done))
             }
         }
-        let result = try transfer.run(content: inputs.content, initialization: inputs.initialization, hooks: hooks)
-        try writeOutput(result.image, settings.outputPath)
+        try stopIfAsked()
+        let result = try transfer.run(content: inputs.content, initialization: inputs.initialization, hooks: transferHooks)
+        let updates = result.scales.reduce(0) { $0 + $1.losses.count - 1 }
+        if result.stopReason == .interrupted && updates == 0 { throw StoppedBeforeFirstIteration() }
+        hooks.phaseChanged(.finishing)
+        let finished = result.stopReason == .completed
+        if finished || unfinished == .write { try writeOutput(result.image, settings.outputPath) }
 
         report.scales = RunReport.scales(result)
         report.iterations = report.scales.last!.iterations
         report.secondsPerIteration = report.scales.last!.secondsPerIteration
         report.stopReason = result.stopReason
-        if result.stopReason != .interrupted {
+        if result.stopReason != .interrupted && !hooks.shouldStop() {
             report.metrics = try session.scalars.scoped {
                 let content = inputs.content.resized(longestSide: settings.size)
                 let grid = planner.plan(height: content.height, width: content.width)?.grid
@@ -127,15 +137,36 @@ public final class Stylizer {
         }
         if result.stopReason == .nonFiniteLoss {
             throw StylizeError.nonFiniteLoss(
-                iteration: result.scales.last!.losses.count - 1, outputPath: settings.outputPath)
+                iteration: result.scales.last!.losses.count - 1,
+                outputPath: unfinished == .write ? settings.outputPath : "(not written)")
         }
         return report
     }
 
+    /// What identifies the job's styles among the jobs of one pool.
+    var styleKey: String {
+        if let styleSource { return "stored \(ObjectIdentifier(styleSource))" }
+        return "files \(settings.stylePaths) blend \(settings.styleBlendWeights) layers \(settings.loss.styleLayers)"
+    }
+
+    /// The first scale's style targets, computed before the loop (told when in tiles: the
+    /// longest part of the preparation, stopped between tiles on request).
+    private func prepareStyleTargets(_ styles: StyleSource, transfer: StyleTransfer, hooks: JobHooks) throws {
+        let side = settings.transfer.styleSide(forSize: settings.transfer.scaleSizes.first!)
+        let planner = transfer.settings.planner(session: transfer.session, helpers: transfer.helpers)
+        let tiled = styles.resized(side: side).filter { planner.forwardTiling(height: $0.height, width: $0.width) != nil }
+        if !styles.storedSides.contains(side), let largest = tiled.max(by: { $0.width * $0.height < $1.width * $1.height }) {
+            hooks.log("style targets: \(largest.width)×\(largest.height) style in tiles")
+        }
+        _ = try styles.targets(
+            session: transfer.session, side: side, scratchLimit: settings.scratchLimit, planner: planner,
+            shouldStop: hooks.shouldStop)
+    }
+
     /// Device memory the run may take on each device: the smallest device's, or less under
     /// `--memory-limit`.
-    var availableBytes: Int {
-        ([device] + helperDevices).map { min(Int(clamping: $0.info.globalMemoryBytes), settings.memoryLimit ?? .max) }.min()!
+    func availableBytes(_ devices: [Device]) -> Int {
+        devices.map { min(Int(clamping: $0.info.globalMemoryBytes), settings.memoryLimit ?? .max) }.min()!
     }
 
     /// out.png → out_0100.png for the intermediate image after 100 iterations.
@@ -147,13 +178,13 @@ public final class Stylizer {
     }
 
     /// Every file the run will write, against every file it reads.
-    func outputCheck(totalIterations: Int) -> OutputCheck {
+    func outputCheck(totalIterations: Int, weightsPath: String) -> OutputCheck {
         var inputs = [OutputCheck.Input(role: "the content image", path: settings.contentPath)]
         inputs += settings.stylePaths.map { OutputCheck.Input(role: "a style image", path: $0) }
         if case .image(let path) = settings.initialization {
             inputs.append(OutputCheck.Input(role: "the --init image", path: path))
         }
-        inputs.append(OutputCheck.Input(role: "the weights file", path: weightsURL.path))
+        inputs.append(OutputCheck.Input(role: "the weights file", path: weightsPath))
         var outputs = [OutputCheck.Output(role: "the output image", path: settings.outputPath)]
         if let reportPath { outputs.append(OutputCheck.Output(role: "the report", path: reportPath)) }
         let numbered =
@@ -199,7 +230,7 @@ public final class Stylizer {
     }
 
     /// The memory plan of a run whose convolutions have these output channels.
-    private func memoryPlan(channels: [Int]) -> MemoryPlan {
+    private func memoryPlan(channels: [Int], device: Device, configuration: EngineConfiguration) -> MemoryPlan {
         MemoryPlan(
             convolutionCount: channels.count, optimizer: settings.optimizer, historySize: settings.historySize,
             precision: settings.precision, convolution: configuration.convolution(for: device.info), channels: channels)
