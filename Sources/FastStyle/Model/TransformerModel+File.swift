@@ -51,7 +51,7 @@ extension TransformerModel {
         metadata.removeValue(forKey: MetadataKey.format)
         return try TransformerModel(
             tensors: tensors, styleNames: styleNames, training: training, vggWeightsHash: hash, metadata: metadata,
-            file: path)
+            file: path, valuesChecked: true)
     }
 
     /// Writes the model as F32 in the state dict's order with its metadata, atomically (a

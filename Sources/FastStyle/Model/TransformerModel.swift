@@ -38,8 +38,18 @@ public struct TransformerModel: Sendable, Equatable {
         tensors: [String: ModelTensor], styleNames: [String]? = nil, training: TrainingSettings? = nil,
         vggWeightsHash: String? = nil, metadata: [String: String] = [:], file: String = "(in memory)"
     ) throws(FastModelError) {
+        try self.init(
+            tensors: tensors, styleNames: styleNames, training: training, vggWeightsHash: vggWeightsHash,
+            metadata: metadata, file: file, valuesChecked: false)
+    }
+
+    /// `valuesChecked`: the loader has already refused non-finite values.
+    init(
+        tensors: [String: ModelTensor], styleNames: [String]?, training: TrainingSettings?, vggWeightsHash: String?,
+        metadata: [String: String], file: String, valuesChecked: Bool
+    ) throws(FastModelError) {
         let styles = try Self.checkTensors(tensors.mapValues { (dtype: "F32", shape: $0.shape) }, file: file)
-        for (name, tensor) in tensors where !tensor.values.allSatisfy(\.isFinite) {
+        for (name, tensor) in tensors where !valuesChecked && !tensor.values.allSatisfy(\.isFinite) {
             throw .nonFinite(file: file, name: name)
         }
         self.tensors = tensors.filter { !TransformerNetLayout.isIgnoredKey($0.key) }

@@ -19,6 +19,15 @@ public enum TransformerNetLayout {
         public let stride: Int
         public let upsample: Int
 
+        public init(name: String, inChannels: Int, outChannels: Int, kernel: Int, stride: Int, upsample: Int) {
+            self.name = name
+            self.inChannels = inChannels
+            self.outChannels = outChannels
+            self.kernel = kernel
+            self.stride = stride
+            self.upsample = upsample
+        }
+
         public var weightShape: [Int] { [outChannels, inChannels, kernel, kernel] }
         public var padding: Int { kernel / 2 }
     }
@@ -28,6 +37,11 @@ public enum TransformerNetLayout {
     public struct Norm: Sendable, Equatable {
         public let name: String
         public let channels: Int
+
+        public init(name: String, channels: Int) {
+            self.name = name
+            self.channels = channels
+        }
     }
 
     public static let residualBlocks = 5

@@ -93,12 +93,21 @@ public struct SafeTensorsFile: Sendable {
         return bytes.withUnsafeBytes { raw -> [Float]? in
             switch dtype {
             case "F32":
-                return (0..<(bytes.count / 4)).map {
-                    Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)))
-                }
+                // A plain copy on little-endian hosts: per-element decoding is slow in debug builds.
+                #if _endian(little)
+                    return [Float](unsafeUninitializedCapacity: bytes.count / 4) { buffer, count in
+                        UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[0..<(4 * buffer.count)]))
+                        count = buffer.count
+                    }
+                #else
+                    return (0..<(bytes.count / 4)).map {
+                        Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)))
+                    }
+                #endif
             case "F16":
+                let table = Self.halfTable
                 return (0..<(bytes.count / 2)).map {
-                    Self.widenHalf(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)))
+                    table[Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)))]
                 }
             case "BF16":
                 return (0..<(bytes.count / 2)).map {
@@ -108,6 +117,9 @@ public struct SafeTensorsFile: Sendable {
             }
         }
     }
+
+    /// Every half's Float value, by bit pattern: a lookup is cheaper than decoding each value.
+    static let halfTable: [Float] = (0...UInt16.max).map(widenHalf)
 
     /// IEEE half to Float by bits: `Float16` is not available on every platform Swift builds for.
     static func widenHalf(_ bits: UInt16) -> Float {
