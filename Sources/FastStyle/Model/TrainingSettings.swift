@@ -3,6 +3,9 @@
 public struct TrainingSettings: Codable, Sendable, Equatable {
     /// Who trained it: "stylize-gpu", or "pytorch/examples fast_neural_style" for an import.
     public var trainer: String
+    /// The loss network: "VGG19" here (its file's hash is the model's `vggWeightsHash`),
+    /// "torchvision VGG16" for pytorch/examples.
+    public var lossNetwork: String?
     /// The style images, by file name, in style-index order.
     public var styleImages: [String]?
     public var styleSize: Int?
@@ -21,12 +24,13 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     public var seed: UInt64?
 
     public init(
-        trainer: String, styleImages: [String]? = nil, styleSize: Int? = nil, imageSize: Int? = nil,
+        trainer: String, lossNetwork: String? = nil, styleImages: [String]? = nil, styleSize: Int? = nil, imageSize: Int? = nil,
         batchSize: Int? = nil, epochs: Int? = nil, iterations: Int? = nil, learningRate: Double? = nil,
         contentWeight: Double? = nil, styleWeight: Double? = nil, tvWeight: Double? = nil,
         contentLayers: [String]? = nil, styleLayers: [String]? = nil, dataset: String? = nil, seed: UInt64? = nil
     ) {
         self.trainer = trainer
+        self.lossNetwork = lossNetwork
         self.styleImages = styleImages
         self.styleSize = styleSize
         self.imageSize = imageSize
