@@ -14,11 +14,16 @@ enum FastFixtures {
     static let plainOutput = directory.appending(path: "output-plain.png").path
     static func cinOutput(style: Int) -> String { directory.appending(path: "output-cin4-style\(style).png").path }
 
-    /// The fraction of 8-bit values within one level of the expected image's, and the largest difference.
-    static func agreement(_ image: RGBImage, _ expected: RGBImage) -> (withinOne: Double, maxDifference: Int) {
+    /// The fractions of 8-bit values equal to and within one level of the expected image's, and
+    /// the largest difference.
+    static func agreement(_ image: RGBImage, _ expected: RGBImage) -> (withinOne: Double, exact: Double, maxDifference: Int) {
         precondition(image.width == expected.width && image.height == expected.height)
         let differences = zip(image.pixels, expected.pixels).map { abs(Int($0) - Int($1)) }
-        return (Double(differences.filter { $0 <= 1 }.count) / Double(differences.count), differences.max() ?? 0)
+        let count = Double(differences.count)
+        return (
+            Double(differences.filter { $0 <= 1 }.count) / count, Double(differences.filter { $0 == 0 }.count) / count,
+            differences.max() ?? 0
+        )
     }
 
     /// A fixture model's file as (name, dtype, shape, bytes), to rewrite with changes.
