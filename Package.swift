@@ -44,7 +44,10 @@ let package = Package(
             path: "bench/stylize-bench"),
         .testTarget(name: "CLRuntimeTests", dependencies: ["CLRuntime", "Kernels"]),
         .testTarget(name: "StyleEngineTests", dependencies: ["StyleEngine", "CLRuntime", "Kernels"]),
-        .testTarget(name: "FastStyleTests", dependencies: ["FastStyle", "StyleEngine", "CLRuntime", "Kernels"]),
+        .testTarget(
+            name: "FastStyleTests", dependencies: ["FastStyle", "StyleEngine", "CLRuntime", "Kernels"],
+            // Read by path (#filePath), not bundled.
+            exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

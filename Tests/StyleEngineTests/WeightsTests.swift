@@ -35,6 +35,19 @@ final class WeightsTests: XCTestCase {
         XCTAssertEqual(file.metadata["format"], "test")
     }
 
+    func testHalfAndBFloat16AreWidenedExactly() throws {
+        let url = directory.appending(path: "t.safetensors")
+        let halves: [UInt16] = [0x3c00, 0xc000, 0x0001, 0x8400, 0x7c00, 0x3555]
+        let bfloats: [UInt16] = [0x3f80, 0xc0a0, 0x0001]
+        try writeSafeTensors(
+            [("h", "F16", [6], halves.withUnsafeBytes { Data($0) }), ("b", "BF16", [3], bfloats.withUnsafeBytes { Data($0) }),
+             ("i", "I32", [1], Data(count: 4))], to: url)
+        let file = try SafeTensorsFile(path: url.path)
+        XCTAssertEqual(file.floats(of: "h"), [1, -2, 0x1p-24, -0x1p-14, .infinity, 0x1.554p-2])
+        XCTAssertEqual(file.floats(of: "b"), [1, -5, Float(bitPattern: 0x0001_0000)])
+        XCTAssertNil(file.floats(of: "i"))
+    }
+
     func testTruncatedAndGarbageFilesAreClearErrors() throws {
         let url = directory.appending(path: "t.safetensors")
         try writeSafeTensors([("a", "F32", [1000], floatData([Float](repeating: 1, count: 1000)))], to: url)

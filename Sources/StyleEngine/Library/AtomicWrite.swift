@@ -2,7 +2,7 @@ import Foundation
 
 /// Writes `data` to a temporary file beside `path`, flushes it, and renames it into place:
 /// a crash leaves the old file or the new one, never a mix.
-func writeAtomically(_ data: Data, to path: String) throws {
+package func writeAtomically(_ data: Data, to path: String) throws {
     let url = URL(fileURLWithPath: path)
     let temporary = url.deletingLastPathComponent().appending(
         path: ".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
@@ -26,8 +26,8 @@ func writeAtomically(_ data: Data, to path: String) throws {
     }
 }
 
-struct AtomicWriteError: Error, CustomStringConvertible {
-    let path: String
-    let reason: String
-    var description: String { "cannot write \(path): \(reason)" }
+package struct AtomicWriteError: Error, CustomStringConvertible {
+    package let path: String
+    package let reason: String
+    package var description: String { "cannot write \(path): \(reason)" }
 }

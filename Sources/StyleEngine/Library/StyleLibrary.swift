@@ -178,7 +178,8 @@ public struct StyleLibrary: Sendable {
             var channels: [String: Int] = [:]
             for layer in settings.layers {
                 let key = "side\(side)/\(layer)"
-                guard let tensor = file.tensors[key], tensor.shape.count == 2, tensor.shape[0] == tensor.shape[1],
+                guard let tensor = file.tensors[key], tensor.dtype == "F32", tensor.shape.count == 2,
+                    tensor.shape[0] == tensor.shape[1],
                     let values = file.floats(of: key)
                 else { throw StyleLibraryError.damaged(path: path, reason: "tensor \(key) is missing or not F32 C×C") }
                 grams[layer] = values

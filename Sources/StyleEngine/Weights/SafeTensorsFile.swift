@@ -86,11 +86,53 @@ public struct SafeTensorsFile: Sendable {
         return data.subdata(in: (dataStart + tensor.range.lowerBound)..<(dataStart + tensor.range.upperBound))
     }
 
-    /// A tensor's values as little-endian F32.
+    /// A tensor's values as Float, from little-endian F32, F16 or BF16 (exact widening); nil for
+    /// another dtype or an unknown name.
     public func floats(of name: String) -> [Float]? {
-        guard let bytes = bytes(of: name), tensors[name]?.dtype == "F32" else { return nil }
-        return bytes.withUnsafeBytes { raw in
-            (0..<(bytes.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+        guard let bytes = bytes(of: name), let dtype = tensors[name]?.dtype else { return nil }
+        return bytes.withUnsafeBytes { raw -> [Float]? in
+            switch dtype {
+            case "F32":
+                // A plain copy on little-endian hosts: per-element decoding is slow in debug builds.
+                #if _endian(little)
+                    return [Float](unsafeUninitializedCapacity: bytes.count / 4) { buffer, count in
+                        UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[0..<(4 * buffer.count)]))
+                        count = buffer.count
+                    }
+                #else
+                    return (0..<(bytes.count / 4)).map {
+                        Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)))
+                    }
+                #endif
+            case "F16":
+                let table = Self.halfTable
+                return (0..<(bytes.count / 2)).map {
+                    table[Int(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)))]
+                }
+            case "BF16":
+                return (0..<(bytes.count / 2)).map {
+                    Float(bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) << 16)
+                }
+            default: return nil
+            }
+        }
+    }
+
+    /// Every half's Float value, by bit pattern: a lookup is cheaper than decoding each value.
+    static let halfTable: [Float] = (0...UInt16.max).map(widenHalf)
+
+    /// IEEE half to Float by bits: `Float16` is not available on every platform Swift builds for.
+    static func widenHalf(_ bits: UInt16) -> Float {
+        let sign = UInt32(bits & 0x8000) << 16
+        let exponent = Int((bits >> 10) & 0x1f)
+        let mantissa = UInt32(bits & 0x3ff)
+        switch exponent {
+        case 0:
+            // Zero or subnormal: mantissa × 2^-24, exact in Float.
+            let magnitude = Float(mantissa) * Float(sign: .plus, exponent: -24, significand: 1)
+            return sign == 0 ? magnitude : -magnitude
+        case 0x1f: return Float(bitPattern: sign | 0x7f80_0000 | mantissa << 13)
+        default: return Float(bitPattern: sign | UInt32(exponent - 15 + 127) << 23 | mantissa << 13)
         }
     }
 }
