@@ -8,8 +8,9 @@
 // (possibly flat) parameter buffer. Activations are storage_t; gradients float.
 //
 // Tunables (-D, for a tuner to search): FAST_CONV_KB channels and FAST_CONV_PB consecutive
-// pixels of one row per work-item, kept in registers, so that each input value loaded
-// feeds KB FMAs and each weight PB.
+// pixels (4, 8 or 16: one float vector) of one row per work-item, kept in registers, so that
+// each input vector loaded feeds KB FMAs and each weight PB lanes. On CPUs work-groups are
+// one work-item, so the vectors are these explicit ones rather than PoCL's across items.
 #ifndef FAST_CONV_KB
 #define FAST_CONV_KB 8
 #endif
@@ -17,8 +18,33 @@
 #define FAST_CONV_PB 8
 #endif
 
-// Forward, overwriting output. global = [⌈Wo/PB⌉, Ho, N·⌈K/KB⌉].
-#define FAST_CONV_FORWARD(NAME, INPUT_T, READ, OUTPUT_T, WRITE)                                           \
+#define FC_CAT_(a, b) a##b
+#define FC_CAT(a, b) FC_CAT_(a, b)
+#define FC_VEC FC_CAT(float, FAST_CONV_PB)
+#define FC_LOAD_FLOAT(pointer, index) FC_CAT(vload, FAST_CONV_PB)(0, (pointer) + (index))
+#define FC_STORE_FLOAT(value, pointer, index) FC_CAT(vstore, FAST_CONV_PB)((value), 0, (pointer) + (index))
+#ifdef STORAGE_HALF
+#define FC_LOAD_STORED(pointer, index) FC_CAT(vload_half, FAST_CONV_PB)(0, (pointer) + (index))
+#define FC_STORE_STORED(value, pointer, index) FC_CAT(vstore_half, FAST_CONV_PB)((value), 0, (pointer) + (index))
+#else
+#define FC_LOAD_STORED FC_LOAD_FLOAT
+#define FC_STORE_STORED FC_STORE_FLOAT
+#endif
+// The even lanes of two vectors: stride 2 reads 2·PB values and keeps every other one.
+#if FAST_CONV_PB == 4
+#define FC_EVEN (uint4)(0, 2, 4, 6)
+#elif FAST_CONV_PB == 8
+#define FC_EVEN (uint8)(0, 2, 4, 6, 8, 10, 12, 14)
+#elif FAST_CONV_PB == 16
+#define FC_EVEN (uint16)(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
+#else
+#error "FAST_CONV_PB is 4, 8 or 16"
+#endif
+
+// Forward, overwriting output. global = [⌈Wo/PB⌉, Ho, N·⌈K/KB⌉]. Blocks whose reads stay
+// inside the row, at stride 1 or 2, load vectors; the row's last block and other strides
+// gather lane by lane.
+#define FAST_CONV_FORWARD(NAME, INPUT_T, READ, READV, OUTPUT_T, WRITE, WRITEV)                          \
 __kernel void NAME(const int channels, const int inHeight, const int inWidth, const int outChannels,     \
                    const int ksize, const int stride, const int outHeight, const int outWidth,           \
                    __global const INPUT_T* restrict input, __global const float* restrict weights,       \
@@ -28,12 +54,10 @@ __kernel void NAME(const int channels, const int inHeight, const int inWidth, co
     const int groups = (outChannels + FAST_CONV_KB - 1) / FAST_CONV_KB;                                  \
     const int n = get_global_id(2) / groups, o0 = get_global_id(2) % groups * FAST_CONV_KB;              \
     if (x0 >= outWidth || y >= outHeight) return;                                                        \
-    float acc[FAST_CONV_KB][FAST_CONV_PB];                                                               \
-    _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i)                                             \
-        _Pragma("unroll") for (int p = 0; p < FAST_CONV_PB; ++p) acc[i][p] = 0.0f;                       \
-    /* columns past the row's end read the last column again; their sums are dropped */                 \
-    int columns[FAST_CONV_PB];                                                                           \
-    _Pragma("unroll") for (int p = 0; p < FAST_CONV_PB; ++p) columns[p] = min(x0 + p, outWidth - 1) * stride; \
+    FC_VEC acc[FAST_CONV_KB];                                                                            \
+    _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i) acc[i] = (FC_VEC)(0.0f);                    \
+    const int vectorized = (stride == 1 || stride == 2)                                                  \
+        && (x0 + FAST_CONV_PB - 1) * stride + ksize - 1 + (stride - 1) < inWidth;                        \
     const int taps = ksize * ksize;                                                                      \
     const __global float* w = weights + weightOffset;                                                    \
     long filter[FAST_CONV_KB];                                                                           \
@@ -42,32 +66,47 @@ __kernel void NAME(const int channels, const int inHeight, const int inWidth, co
     for (int c = 0; c < channels; ++c) {                                                                 \
         const long plane = ((long)n * channels + c) * inHeight;                                          \
         for (int ky = 0; ky < ksize; ++ky) {                                                             \
-            const long row = (plane + y * stride + ky) * inWidth;                                        \
+            const long row = (plane + y * stride + ky) * inWidth + (long)x0 * stride;                    \
             const int tapRow = c * taps + ky * ksize;                                                    \
             for (int kx = 0; kx < ksize; ++kx) {                                                         \
-                float v[FAST_CONV_PB];                                                                   \
-                _Pragma("unroll") for (int p = 0; p < FAST_CONV_PB; ++p) v[p] = READ(input, row + columns[p] + kx); \
-                _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i) {                               \
-                    const float wi = w[filter[i] + tapRow + kx];                                         \
-                    _Pragma("unroll") for (int p = 0; p < FAST_CONV_PB; ++p) acc[i][p] = fma(wi, v[p], acc[i][p]); \
+                FC_VEC v;                                                                                \
+                if (vectorized && stride == 1) {                                                         \
+                    v = READV(input, row + kx);                                                          \
+                } else if (vectorized) {                                                                 \
+                    v = shuffle2(READV(input, row + kx), READV(input, row + kx + FAST_CONV_PB), FC_EVEN); \
+                } else {                                                                                 \
+                    float lanes[FAST_CONV_PB];                                                           \
+                    /* columns past the row's end read its last output's column; dropped below */       \
+                    for (int p = 0; p < FAST_CONV_PB; ++p)                                               \
+                        lanes[p] = READ(input, row - (long)x0 * stride                                   \
+                                                   + (long)min(x0 + p, outWidth - 1) * stride + kx);    \
+                    v = FC_LOAD_FLOAT(lanes, 0);                                                         \
                 }                                                                                        \
+                _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i)                                 \
+                    acc[i] = fma((FC_VEC)(w[filter[i] + tapRow + kx]), v, acc[i]);                       \
             }                                                                                            \
         }                                                                                                \
     }                                                                                                    \
+    const int full = x0 + FAST_CONV_PB <= outWidth;                                                      \
     _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i) {                                           \
         const int o = o0 + i;                                                                            \
         if (o >= outChannels) break;                                                                     \
-        const float b = useBias ? bias[biasOffset + o] : 0.0f;                                           \
-        const long out = (((long)n * outChannels + o) * outHeight + y) * outWidth;                       \
-        _Pragma("unroll") for (int p = 0; p < FAST_CONV_PB; ++p)                                         \
-            if (x0 + p < outWidth) WRITE(acc[i][p] + b, output, out + x0 + p);                           \
+        const FC_VEC value = acc[i] + (useBias ? bias[biasOffset + o] : 0.0f);                           \
+        const long out = (((long)n * outChannels + o) * outHeight + y) * outWidth + x0;                  \
+        if (full) {                                                                                      \
+            WRITEV(value, output, out);                                                                  \
+        } else {                                                                                         \
+            float lanes[FAST_CONV_PB];                                                                   \
+            FC_STORE_FLOAT(value, lanes, 0);                                                             \
+            for (int p = 0; x0 + p < outWidth; ++p) WRITE(lanes[p], output, out + p);                    \
+        }                                                                                                \
     }                                                                                                    \
 }
 
-FAST_CONV_FORWARD(fast_conv_forward, storage_t, LOAD, storage_t, STORE)
-FAST_CONV_FORWARD(fast_conv_forward_to_float, storage_t, LOAD, float, WRITE_FLOAT)
-FAST_CONV_FORWARD(fast_conv_forward_from_float, float, READ_FLOAT, storage_t, STORE)
-FAST_CONV_FORWARD(fast_conv_forward_float, float, READ_FLOAT, float, WRITE_FLOAT)
+FAST_CONV_FORWARD(fast_conv_forward, storage_t, LOAD, FC_LOAD_STORED, storage_t, STORE, FC_STORE_STORED)
+FAST_CONV_FORWARD(fast_conv_forward_to_float, storage_t, LOAD, FC_LOAD_STORED, float, WRITE_FLOAT, FC_STORE_FLOAT)
+FAST_CONV_FORWARD(fast_conv_forward_from_float, float, READ_FLOAT, FC_LOAD_FLOAT, storage_t, STORE, FC_STORE_STORED)
+FAST_CONV_FORWARD(fast_conv_forward_float, float, READ_FLOAT, FC_LOAD_FLOAT, float, WRITE_FLOAT, FC_STORE_FLOAT)
 
 // Backward to the (padded) input, overwriting gradInput: a gather over the outputs each input
 // position fed, so no atomics.

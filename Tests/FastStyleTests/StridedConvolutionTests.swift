@@ -10,11 +10,12 @@ final class StridedConvolutionTests: XCTestCase {
     var random = TestRandom(seed: 23)
 
     /// 3×3/1, 3×3/2 with a stride leftover (an input row and column no output reads), 9×9/1,
-    /// on 2 images; channel and pixel counts that leave partial blocks at both blockings.
+    /// on 2 images; channel and pixel counts that leave partial blocks at every blocking, and
+    /// rows wide enough for the vector loads (stride 1 and 2) as well as the gathered last block.
     static let shapes = [
-        StridedConvShape(images: 2, inChannels: 3, outChannels: 5, kernelSize: 3, stride: 1, inHeight: 7, inWidth: 9),
-        StridedConvShape(images: 2, inChannels: 4, outChannels: 3, kernelSize: 3, stride: 2, inHeight: 8, inWidth: 9),
-        StridedConvShape(images: 1, inChannels: 2, outChannels: 3, kernelSize: 9, stride: 1, inHeight: 11, inWidth: 10),
+        StridedConvShape(images: 2, inChannels: 3, outChannels: 5, kernelSize: 3, stride: 1, inHeight: 5, inWidth: 21),
+        StridedConvShape(images: 2, inChannels: 4, outChannels: 3, kernelSize: 3, stride: 2, inHeight: 8, inWidth: 19),
+        StridedConvShape(images: 1, inChannels: 2, outChannels: 3, kernelSize: 9, stride: 1, inHeight: 11, inWidth: 22),
     ]
 
     func testForwardAndBackwardAgainstReferenceAndFiniteDifferences() throws {
@@ -32,7 +33,7 @@ final class StridedConvolutionTests: XCTestCase {
             // Gradients already there, so that the backward to the weights must add to them.
             let startWeights = random.array(shape.weightCount), startBias = random.array(shape.outChannels)
 
-            for tuning in [StridedConvTuning.default, StridedConvTuning(channelBlock: 2, pixelBlock: 3)] {
+            for tuning in [StridedConvTuning.default, StridedConvTuning(channelBlock: 3, pixelBlock: 4), StridedConvTuning(channelBlock: 2, pixelBlock: 16)] {
                 let label = "\(shape) \(tuning)"
                 let output = try library.storedBuffer(shape.output.count)
                 let storedInput = try library.stored(input)

@@ -31,6 +31,7 @@ public enum StridedConvolution {
         try library.kernel("fast_conv", name, options: tuning.buildOptions).enqueue(
             on: library.queue,
             global: [(shape.outWidth + tuning.pixelBlock - 1) / tuning.pixelBlock, shape.outHeight, shape.images * groups],
+            local: tuning.local(library),
             shape.inChannels, shape.inHeight, shape.inWidth, shape.outChannels, shape.kernelSize, shape.stride,
             shape.outHeight, shape.outWidth, input, weights.buffer, weights.offset, bias == nil ? 0 : 1,
             bias?.buffer ?? weights.buffer, bias?.offset ?? 0, output)
