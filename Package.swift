@@ -38,7 +38,7 @@ let package = Package(
         .executableTarget(
             name: "stylize-bench",
             dependencies: [
-                "StyleEngine", "CLRuntime",
+                "StyleEngine", "FastStyle", "CLRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "bench/stylize-bench"),

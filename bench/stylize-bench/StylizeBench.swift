@@ -74,6 +74,9 @@ struct StylizeBench: ParsableCommand {
     @Option(name: .customLong("tile-size"), help: "With --tiling: the tiles' core side.")
     var tileSize = 128
 
+    @Flag(help: "Instead: TransformerNet (random weights) apply at --sizes in --precisions, a training step in FP32; with --profile each layer's convolution at several blockings.")
+    var transformer = false
+
     @Option(help: "Folder of the sample images. (default: samples here, else beside the executable's folder)")
     var samples: String?
 
@@ -107,6 +110,16 @@ struct StylizeBench: ParsableCommand {
         let configuration = try EngineConfiguration.fromEnvironment()
         let device = try DeviceInventory.device(at: self.device)
         let gpu = try ComputeDevice(device: device)
+        if transformer {
+            print("device: \(device.info.name) (\(device.info.platformName)); median of \(iterations) runs")
+            let bench = TransformerBench(gpu: gpu, repeats: iterations)
+            let rows = try bench.run(sizes: sizes, precisions: precisions, train: true)
+            try writeRows(rows)
+            if profile {
+                try bench.profile(size: sizes.max()!)
+            }
+            return
+        }
         let tuning = try GEMMTuning.prepare(gpu: gpu, mode: configuration.gemmTuning ?? .search) { print($0) }
         let weightsURL = try VGG19Weights.locate(explicitPath: nil)
         if tiling {

@@ -51,6 +51,18 @@ public final class KernelLibrary: @unchecked Sendable {
         return kernel
     }
 
+    /// A kernel built with `options` (a family's `-D` tunables, such as fast_conv.cl's
+    /// blocking) after the engine's own; each distinct options string is its own program.
+    public func kernel(_ family: String, _ name: String, options: String) throws -> Kernel {
+        if options.isEmpty { return try kernel(family, name) }
+        let key = family + "/" + name + " " + options
+        if let kernel = kernels[key] { return kernel }
+        let kernel = try gpu.kernel(
+            name, source: KernelSources.programSource(of: family), options: buildOptions + " " + options)
+        kernels[key] = kernel
+        return kernel
+    }
+
     public var queue: CommandQueue { gpu.queue }
 
     /// The global size of a reduction kernel: REDUCE_GROUPS groups of REDUCE_LOCAL items.

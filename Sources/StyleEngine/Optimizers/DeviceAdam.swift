@@ -1,22 +1,29 @@
 import CLRuntime
 import Foundation
 
-/// Adam as torch.optim.Adam (β1 0.9, β2 0.999, ε 1e-8, bias-corrected), on the device.
+/// Adam as torch.optim.Adam (by default β1 0.9, β2 0.999, ε 1e-8; bias-corrected), on the
+/// device, over any flat float buffer of `count` values (an image, or a network's parameters).
 public final class DeviceAdam: DeviceOptimizer, @unchecked Sendable {
     public let learningRate: Float
-    public let beta1: Float = 0.9
-    public let beta2: Float = 0.999
-    public let epsilon: Float = 1e-8
+    public let beta1: Float
+    public let beta2: Float
+    public let epsilon: Float
     let library: KernelLibrary
     let count: Int
     private let firstMoment: Buffer<Float>
     private let secondMoment: Buffer<Float>
     private var step = 0
 
-    public init(library: KernelLibrary, count: Int, learningRate: Float = 10) throws {
+    public init(
+        library: KernelLibrary, count: Int, learningRate: Float = 10, beta1: Float = 0.9, beta2: Float = 0.999,
+        epsilon: Float = 1e-8
+    ) throws {
         self.library = library
         self.count = count
         self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
         firstMoment = try library.gpu.buffer(Float.self, count: count)
         secondMoment = try library.gpu.buffer(Float.self, count: count)
         try firstMoment.fill(0, queue: library.queue)

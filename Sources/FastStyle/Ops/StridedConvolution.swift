@@ -1,0 +1,79 @@
+import CLRuntime
+import StyleEngine
+
+/// k×k convolution with stride s over an already padded input (kernels/fast_conv.cl), on N
+/// images in one buffer, and its backward to the input, the weights and the bias.
+///
+/// Shapes: `StridedConvShape` (input N×C×Hin×Win → output N×K×Ho×Wo); weights [K][C][k][k]
+/// and bias [K] as `ParameterSlice`s, float. Activations are in the library's storage (half
+/// for FP16 apply); gradients float. The backward to the input OVERWRITES; the backward to
+/// the weights and bias ADDS, so that images and batches accumulate (zero them first).
+public enum StridedConvolution {
+    /// output = conv(input) + bias (no bias: nil), OVERWRITING output. With half storage, a
+    /// float input (the image) or a float output (the last layer's image) are taken too.
+    public static func forward(
+        library: KernelLibrary, shape: StridedConvShape, input: StoredBuffer, weights: ParameterSlice,
+        bias: ParameterSlice?, output: StoredBuffer, tuning: StridedConvTuning = .default
+    ) throws {
+        input.requireCount(shape.input.count, "convolution input")
+        output.requireCount(shape.output.count, "convolution output")
+        precondition(weights.count == shape.weightCount, "weights: \(weights.count) for \(shape)")
+        precondition(bias.map { $0.count == shape.outChannels } ?? true, "bias count for \(shape)")
+        if input.isHalf || output.isHalf { precondition(library.precision == .fp16, "half buffers on an FP32 library") }
+        let name =
+            switch (input, output) {
+            case (.half, .half): "fast_conv_forward"
+            case (.half, .float): "fast_conv_forward_to_float"
+            case (.float, .half): "fast_conv_forward_from_float"
+            case (.float, .float): "fast_conv_forward_float"
+            }
+        let groups = (shape.outChannels + tuning.channelBlock - 1) / tuning.channelBlock
+        try library.kernel("fast_conv", name, options: tuning.buildOptions).enqueue(
+            on: library.queue,
+            global: [(shape.outWidth + tuning.pixelBlock - 1) / tuning.pixelBlock, shape.outHeight, shape.images * groups],
+            local: tuning.local(library),
+            shape.inChannels, shape.inHeight, shape.inWidth, shape.outChannels, shape.kernelSize, shape.stride,
+            shape.outHeight, shape.outWidth, input, weights.buffer, weights.offset, bias == nil ? 0 : 1,
+            bias?.buffer ?? weights.buffer, bias?.offset ?? 0, output)
+    }
+
+    /// gradInput (N×C×Hin×Win, the padded input's gradient) from gradOutput (N×K×Ho×Wo),
+    /// OVERWRITING gradInput: input positions no output reads (stride leftovers) get 0.
+    public static func backwardInput(
+        library: KernelLibrary, shape: StridedConvShape, gradOutput: Buffer<Float>, weights: ParameterSlice,
+        gradInput: Buffer<Float>, tuning: StridedConvTuning = .default
+    ) throws {
+        precondition(gradOutput.count >= shape.output.count && gradInput.count >= shape.input.count)
+        precondition(weights.count == shape.weightCount, "weights: \(weights.count) for \(shape)")
+        let groups = (shape.inChannels + tuning.channelBlock - 1) / tuning.channelBlock
+        try library.kernel("fast_conv", "fast_conv_backward_input", options: tuning.buildOptions).enqueue(
+            on: library.queue,
+            global: [(shape.inWidth + tuning.pixelBlock - 1) / tuning.pixelBlock, shape.inHeight, shape.images * groups],
+            shape.inChannels, shape.inHeight, shape.inWidth, shape.outChannels, shape.kernelSize, shape.stride,
+            shape.outHeight, shape.outWidth, gradOutput, weights.buffer, weights.offset, gradInput)
+    }
+
+    /// gradWeights += ∂L/∂W and gradBias += ∂L/∂b (nil: no bias gradient), summed over the N
+    /// images, from the forward's input and gradOutput. ADDS into both.
+    public static func backwardWeights(
+        library: KernelLibrary, shape: StridedConvShape, input: StoredBuffer, gradOutput: Buffer<Float>,
+        gradWeights: ParameterSlice, gradBias: ParameterSlice?, tuning: StridedConvTuning = .default
+    ) throws {
+        input.requireStorage(of: library, "convolution input")
+        input.requireCount(shape.input.count, "convolution input")
+        precondition(gradOutput.count >= shape.output.count)
+        precondition(gradWeights.count == shape.weightCount, "weight gradient: \(gradWeights.count) for \(shape)")
+        let taps = shape.kernelSize * shape.kernelSize
+        try library.kernel("fast_conv", "fast_conv_backward_weights", options: tuning.buildOptions).enqueue(
+            on: library.queue,
+            global: [taps, shape.inChannels, (shape.outChannels + tuning.channelBlock - 1) / tuning.channelBlock],
+            shape.images, shape.inChannels, shape.inHeight, shape.inWidth, shape.outChannels, shape.kernelSize,
+            shape.stride, shape.outHeight, shape.outWidth, input, gradOutput, gradWeights.buffer, gradWeights.offset)
+        if let gradBias {
+            precondition(gradBias.count == shape.outChannels, "bias gradient count for \(shape)")
+            try library.kernel("fast_conv", "fast_conv_backward_bias", options: tuning.buildOptions).enqueue(
+                on: library.queue, global: [shape.outChannels], shape.images, shape.outChannels,
+                shape.outHeight * shape.outWidth, gradOutput, gradBias.buffer, gradBias.offset)
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import CLRuntime
+import FastStyle
+import Foundation
+import StyleEngine
+
+/// `stylize-bench --transformer`: pytorch/examples' TransformerNet (random weights) on the
+/// device: apply at each size in each precision, a training step (forward keeping
+/// activations and backward to every weight), and with --profile each layer's convolution
+/// alone at several blockings (StridedConvTuning), to see where the time goes.
+struct TransformerBench {
+    let gpu: ComputeDevice
+    let repeats: Int
+
+    struct Row: Codable {
+        let size: Int
+        let precision: String
+        /// Median seconds of one apply of one image, and of one training step (FP32 only).
+        let applySeconds: Double
+        let trainSeconds: Double?
+    }
+
+    /// Uniform weights of variance 1/fan-in, γ 1, β 0, as a freshly made network.
+    static func weights() -> [String: [Float]] {
+        var state: UInt64 = 0x1234_5678
+        func next() -> Float {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(state >> 40) / Float(1 << 24) * 2 - 1
+        }
+        let entries = TransformerNetwork.parameterEntries()
+        let counts = Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0.count) })
+        var weights: [String: [Float]] = [:]
+        for (name, count) in entries {
+            if name.hasSuffix(".conv2d.weight") {
+                let fanIn = count / counts[name.replacingOccurrences(of: ".weight", with: ".bias")]!
+                let scale = Float((3.0 / Double(fanIn)).squareRoot())
+                weights[name] = (0..<count).map { _ in next() * scale }
+            } else if name.hasSuffix(".weight") && !name.contains("conv2d") {
+                weights[name] = [Float](repeating: 1, count: count)
+            } else {
+                weights[name] = [Float](repeating: 0, count: count)
+            }
+        }
+        return weights
+    }
+
+    func seconds(_ body: () throws -> Void) throws -> Double {
+        try body()  // warm-up: kernels built, tensors allocated
+        try gpu.finish()
+        var times: [Double] = []
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body()
+            try gpu.finish()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return times.sorted()[times.count / 2]
+    }
+
+    func run(sizes: [Int], precisions: [Precision], train: Bool) throws -> [Row] {
+        let weights = Self.weights()
+        var rows: [Row] = []
+        for size in sizes {
+            let image = try gpu.buffer((0..<(3 * size * size)).map { Float(($0 * 37) % 256) })
+            for precision in precisions {
+                let library = KernelLibrary(gpu: gpu, precision: precision)
+                let network = try TransformerNetwork(library: library, weights: weights)
+                let output = try gpu.buffer(Float.self, count: network.outputShape(height: size, width: size).count)
+                let apply = try seconds {
+                    try network.forward(image: image, height: size, width: size, output: output)
+                }
+                var trainSeconds: Double?
+                if train && precision == .fp32 {
+                    try network.parameters.makeGradients()
+                    trainSeconds = try seconds {
+                        try network.forward(image: image, height: size, width: size, output: output, training: true)
+                        try network.backward(gradOutput: output)
+                    }
+                }
+                let row = Row(size: size, precision: precision.rawValue, applySeconds: apply, trainSeconds: trainSeconds)
+                print(
+                    "\(size)² \(precision.rawValue): apply \(String(format: "%.3f", apply)) s"
+                        + (trainSeconds.map { String(format: ", training step %.3f s", $0) } ?? ""))
+                rows.append(row)
+            }
+        }
+        return rows
+    }
+
+    static let profileTunings = [
+        StridedConvTuning.default, StridedConvTuning(channelBlock: 4, pixelBlock: 16),
+        StridedConvTuning(channelBlock: 16, pixelBlock: 4), StridedConvTuning(channelBlock: 8, pixelBlock: 16),
+    ]
+
+    /// Each distinct layer shape's convolution alone (FP32 forward) at `size`², in GFLOP/s
+    /// per blocking.
+    func profile(size: Int, tunings: [StridedConvTuning] = Self.profileTunings) throws {
+        let library = KernelLibrary(gpu: gpu)
+        // (name, C, K, k, stride, input side before padding)
+        let layers: [(String, Int, Int, Int, Int, Int)] = [
+            ("conv1", 3, 32, 9, 1, size), ("conv2", 32, 64, 3, 2, size), ("conv3", 64, 128, 3, 2, size / 2),
+            ("res ×10", 128, 128, 3, 1, size / 4), ("deconv1", 128, 64, 3, 1, size / 2),
+            ("deconv2", 64, 32, 3, 1, size), ("deconv3", 32, 3, 9, 1, size),
+        ]
+        print("convolution GFLOP/s at \(size)² (FP32 forward): " + tunings.map(\.description).joined(separator: " | "))
+        for (name, c, k, kernel, stride, side) in layers {
+            let shape = StridedConvShape(
+                inChannels: c, outChannels: k, kernelSize: kernel, stride: stride, inHeight: side + 2 * (kernel / 2),
+                inWidth: side + 2 * (kernel / 2))
+            let input = StoredBuffer.float(try gpu.buffer((0..<shape.input.count).map { Float($0 % 7) / 7 }))
+            let weights = ParameterSlice(try gpu.buffer((0..<shape.weightCount).map { Float($0 % 5) / 50 }))
+            let bias = ParameterSlice(try gpu.buffer([Float](repeating: 0.1, count: k)))
+            let output = StoredBuffer.float(try gpu.buffer(Float.self, count: shape.output.count))
+            let flops = 2 * Double(shape.weightCount) * Double(shape.outHeight * shape.outWidth)
+            let rates = try tunings.map { tuning in
+                let time = try seconds {
+                    try StridedConvolution.forward(
+                        library: library, shape: shape, input: input, weights: weights, bias: bias, output: output,
+                        tuning: tuning)
+                }
+                return String(format: "%.1f", flops / time / 1e9)
+            }
+            print("  \(name) \(c)→\(k) \(kernel)×\(kernel)/\(stride): " + rates.joined(separator: " | "))
+        }
+    }
+}

@@ -1,0 +1,211 @@
+// k×k convolution with stride s and no padding, over an input already padded
+// (resample.cl's reflection_pad_forward), on N images at once. Built after storage.cl.
+//
+//   out[n][o][y][x] = bias[o] + Σ_c Σ_ky Σ_kx w[o][c][ky][kx] · in[n][c][y·s+ky][x·s+kx]
+//   in [N][C][Hin][Win], out [N][K][Ho][Wo], Ho = (Hin − k)/s + 1, Wo = (Win − k)/s + 1
+//
+// Weights are float in PyTorch's layout [K][C][k][k] and bias [K], each at an offset into a
+// (possibly flat) parameter buffer. Activations are storage_t; gradients float.
+//
+// Tunables (-D, for a tuner to search): FAST_CONV_KB channels and FAST_CONV_PB consecutive
+// pixels (4, 8 or 16: one float vector) of one row per work-item, kept in registers, so that
+// each input vector loaded feeds KB FMAs and each weight PB lanes. On CPUs work-groups are
+// one work-item, so the vectors are these explicit ones rather than PoCL's across items.
+#ifndef FAST_CONV_KB
+#define FAST_CONV_KB 8
+#endif
+#ifndef FAST_CONV_PB
+#define FAST_CONV_PB 8
+#endif
+
+#define FC_CAT_(a, b) a##b
+#define FC_CAT(a, b) FC_CAT_(a, b)
+#define FC_VEC FC_CAT(float, FAST_CONV_PB)
+#define FC_LOAD_FLOAT(pointer, index) FC_CAT(vload, FAST_CONV_PB)(0, (pointer) + (index))
+#define FC_STORE_FLOAT(value, pointer, index) FC_CAT(vstore, FAST_CONV_PB)((value), 0, (pointer) + (index))
+#ifdef STORAGE_HALF
+#define FC_LOAD_STORED(pointer, index) FC_CAT(vload_half, FAST_CONV_PB)(0, (pointer) + (index))
+#define FC_STORE_STORED(value, pointer, index) FC_CAT(vstore_half, FAST_CONV_PB)((value), 0, (pointer) + (index))
+#else
+#define FC_LOAD_STORED FC_LOAD_FLOAT
+#define FC_STORE_STORED FC_STORE_FLOAT
+#endif
+// The even lanes of two vectors: stride 2 reads 2·PB values and keeps every other one.
+#if FAST_CONV_PB == 4
+#define FC_EVEN (uint4)(0, 2, 4, 6)
+#elif FAST_CONV_PB == 8
+#define FC_EVEN (uint8)(0, 2, 4, 6, 8, 10, 12, 14)
+#elif FAST_CONV_PB == 16
+#define FC_EVEN (uint16)(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
+#else
+#error "FAST_CONV_PB is 4, 8 or 16"
+#endif
+
+// Forward, overwriting output. global = [⌈Wo/PB⌉, Ho, N·⌈K/KB⌉]. Blocks whose reads stay
+// inside the row, at stride 1 or 2, load vectors; the row's last block and other strides
+// gather lane by lane.
+#define FAST_CONV_FORWARD(NAME, INPUT_T, READ, READV, OUTPUT_T, WRITE, WRITEV)                          \
+__kernel void NAME(const int channels, const int inHeight, const int inWidth, const int outChannels,     \
+                   const int ksize, const int stride, const int outHeight, const int outWidth,           \
+                   __global const INPUT_T* restrict input, __global const float* restrict weights,       \
+                   const int weightOffset, const int useBias, __global const float* restrict bias,       \
+                   const int biasOffset, __global OUTPUT_T* restrict output) {                           \
+    const int x0 = get_global_id(0) * FAST_CONV_PB, y = get_global_id(1);                                \
+    const int groups = (outChannels + FAST_CONV_KB - 1) / FAST_CONV_KB;                                  \
+    const int n = get_global_id(2) / groups, o0 = get_global_id(2) % groups * FAST_CONV_KB;              \
+    if (x0 >= outWidth || y >= outHeight) return;                                                        \
+    FC_VEC acc[FAST_CONV_KB];                                                                            \
+    _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i) acc[i] = (FC_VEC)(0.0f);                    \
+    const int vectorized = (stride == 1 || stride == 2)                                                  \
+        && (x0 + FAST_CONV_PB - 1) * stride + ksize - 1 + (stride - 1) < inWidth;                        \
+    const int taps = ksize * ksize;                                                                      \
+    const __global float* w = weights + weightOffset;                                                    \
+    long filter[FAST_CONV_KB];                                                                           \
+    _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i)                                             \
+        filter[i] = (long)min(o0 + i, outChannels - 1) * channels * taps;                                \
+    for (int c = 0; c < channels; ++c) {                                                                 \
+        const long plane = ((long)n * channels + c) * inHeight;                                          \
+        for (int ky = 0; ky < ksize; ++ky) {                                                             \
+            const long row = (plane + y * stride + ky) * inWidth + (long)x0 * stride;                    \
+            const int tapRow = c * taps + ky * ksize;                                                    \
+            for (int kx = 0; kx < ksize; ++kx) {                                                         \
+                FC_VEC v;                                                                                \
+                if (vectorized && stride == 1) {                                                         \
+                    v = READV(input, row + kx);                                                          \
+                } else if (vectorized) {                                                                 \
+                    v = shuffle2(READV(input, row + kx), READV(input, row + kx + FAST_CONV_PB), FC_EVEN); \
+                } else {                                                                                 \
+                    float lanes[FAST_CONV_PB];                                                           \
+                    /* columns past the row's end read its last output's column; dropped below */       \
+                    for (int p = 0; p < FAST_CONV_PB; ++p)                                               \
+                        lanes[p] = READ(input, row - (long)x0 * stride                                   \
+                                                   + (long)min(x0 + p, outWidth - 1) * stride + kx);    \
+                    v = FC_LOAD_FLOAT(lanes, 0);                                                         \
+                }                                                                                        \
+                _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i)                                 \
+                    acc[i] = fma((FC_VEC)(w[filter[i] + tapRow + kx]), v, acc[i]);                       \
+            }                                                                                            \
+        }                                                                                                \
+    }                                                                                                    \
+    const int full = x0 + FAST_CONV_PB <= outWidth;                                                      \
+    _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i) {                                           \
+        const int o = o0 + i;                                                                            \
+        if (o >= outChannels) break;                                                                     \
+        const FC_VEC value = acc[i] + (useBias ? bias[biasOffset + o] : 0.0f);                           \
+        const long out = (((long)n * outChannels + o) * outHeight + y) * outWidth + x0;                  \
+        if (full) {                                                                                      \
+            WRITEV(value, output, out);                                                                  \
+        } else {                                                                                         \
+            float lanes[FAST_CONV_PB];                                                                   \
+            FC_STORE_FLOAT(value, lanes, 0);                                                             \
+            for (int p = 0; x0 + p < outWidth; ++p) WRITE(lanes[p], output, out + p);                    \
+        }                                                                                                \
+    }                                                                                                    \
+}
+
+FAST_CONV_FORWARD(fast_conv_forward, storage_t, LOAD, FC_LOAD_STORED, storage_t, STORE, FC_STORE_STORED)
+FAST_CONV_FORWARD(fast_conv_forward_to_float, storage_t, LOAD, FC_LOAD_STORED, float, WRITE_FLOAT, FC_STORE_FLOAT)
+FAST_CONV_FORWARD(fast_conv_forward_from_float, float, READ_FLOAT, FC_LOAD_FLOAT, storage_t, STORE, FC_STORE_STORED)
+FAST_CONV_FORWARD(fast_conv_forward_float, float, READ_FLOAT, FC_LOAD_FLOAT, float, WRITE_FLOAT, FC_STORE_FLOAT)
+
+// Backward to the (padded) input, overwriting gradInput: a gather over the outputs each input
+// position fed, so no atomics.
+//   gradIn[n][c][iy][ix] = Σ_o Σ_ky Σ_kx w[o][c][ky][kx] · gradOut[n][o][(iy−ky)/s][(ix−kx)/s]
+// over the taps where iy−ky and ix−kx are non-negative multiples of s inside the output.
+// A work-item computes KB input channels × PB pixels of one row. global = [⌈Win/PB⌉, Hin, N·⌈C/KB⌉].
+__kernel void fast_conv_backward_input(const int channels, const int inHeight, const int inWidth,
+                                       const int outChannels, const int ksize, const int stride,
+                                       const int outHeight, const int outWidth,
+                                       __global const float* restrict gradOutput,
+                                       __global const float* restrict weights, const int weightOffset,
+                                       __global float* restrict gradInput) {
+    const int x0 = get_global_id(0) * FAST_CONV_PB, iy = get_global_id(1);
+    const int groups = (channels + FAST_CONV_KB - 1) / FAST_CONV_KB;
+    const int n = get_global_id(2) / groups, c0 = get_global_id(2) % groups * FAST_CONV_KB;
+    if (x0 >= inWidth || iy >= inHeight) return;
+    float acc[FAST_CONV_KB][FAST_CONV_PB];
+    _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i)
+        _Pragma("unroll") for (int p = 0; p < FAST_CONV_PB; ++p) acc[i][p] = 0.0f;
+    const int taps = ksize * ksize;
+    const __global float* w = weights + weightOffset;
+    int lane[FAST_CONV_KB];
+    _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i) lane[i] = min(c0 + i, channels - 1);
+    for (int o = 0; o < outChannels; ++o) {
+        const long outPlane = ((long)n * outChannels + o) * outHeight;
+        for (int ky = 0; ky < ksize; ++ky) {
+            const int dy = iy - ky;
+            if (dy < 0 || dy % stride != 0 || dy / stride >= outHeight) continue;
+            const long row = (outPlane + dy / stride) * outWidth;
+            for (int kx = 0; kx < ksize; ++kx) {
+                float v[FAST_CONV_PB];
+                _Pragma("unroll") for (int p = 0; p < FAST_CONV_PB; ++p) {
+                    const int dx = x0 + p - kx;
+                    v[p] = (dx >= 0 && dx % stride == 0 && dx / stride < outWidth) ? gradOutput[row + dx / stride] : 0.0f;
+                }
+                _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i) {
+                    const float wi = w[((long)o * channels + lane[i]) * taps + ky * ksize + kx];
+                    _Pragma("unroll") for (int p = 0; p < FAST_CONV_PB; ++p) acc[i][p] = fma(wi, v[p], acc[i][p]);
+                }
+            }
+        }
+    }
+    _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i) {
+        const int c = c0 + i;
+        if (c >= channels) break;
+        const long out = (((long)n * channels + c) * inHeight + iy) * inWidth;
+        _Pragma("unroll") for (int p = 0; p < FAST_CONV_PB; ++p)
+            if (x0 + p < inWidth) gradInput[out + x0 + p] = acc[i][p];
+    }
+}
+
+// Backward to the weights, ADDED into gradWeights (so images and batches accumulate):
+//   gradW[o][c][ky][kx] += Σ_n Σ_y Σ_x gradOut[n][o][y][x] · in[n][c][y·s+ky][x·s+kx]
+// A work-item computes KB output channels of one (c, ky, kx). global = [k·k, C, ⌈K/KB⌉].
+__kernel void fast_conv_backward_weights(const int images, const int channels, const int inHeight,
+                                         const int inWidth, const int outChannels, const int ksize,
+                                         const int stride, const int outHeight, const int outWidth,
+                                         __global const storage_t* restrict input,
+                                         __global const float* restrict gradOutput,
+                                         __global float* restrict gradWeights, const int weightOffset) {
+    const int tap = get_global_id(0), c = get_global_id(1), o0 = get_global_id(2) * FAST_CONV_KB;
+    const int taps = ksize * ksize;
+    if (tap >= taps || c >= channels || o0 >= outChannels) return;
+    const int ky = tap / ksize, kx = tap % ksize;
+    const long outPositions = (long)outHeight * outWidth;
+    float acc[FAST_CONV_KB];
+    _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i) acc[i] = 0.0f;
+    long planes[FAST_CONV_KB];
+    for (int n = 0; n < images; ++n) {
+        _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i)
+            planes[i] = ((long)n * outChannels + min(o0 + i, outChannels - 1)) * outPositions;
+        const long inPlane = ((long)n * channels + c) * inHeight;
+        for (int y = 0; y < outHeight; ++y) {
+            const long inRow = (inPlane + y * stride + ky) * inWidth + kx;
+            const long outRow = (long)y * outWidth;
+            for (int x = 0; x < outWidth; ++x) {
+                const float v = LOAD(input, inRow + x * stride);
+                _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i)
+                    acc[i] = fma(gradOutput[planes[i] + outRow + x], v, acc[i]);
+            }
+        }
+    }
+    _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i) {
+        const int o = o0 + i;
+        if (o >= outChannels) break;
+        gradWeights[weightOffset + ((long)o * channels + c) * taps + tap] += acc[i];
+    }
+}
+
+// Backward to the bias, ADDED: gradBias[o] += Σ_n Σ_y Σ_x gradOut[n][o][y][x]. global = [K].
+__kernel void fast_conv_backward_bias(const int images, const int outChannels, const int outPositions,
+                                      __global const float* restrict gradOutput, __global float* restrict gradBias,
+                                      const int biasOffset) {
+    const int o = get_global_id(0);
+    if (o >= outChannels) return;
+    float sum = 0.0f;
+    for (int n = 0; n < images; ++n) {
+        const __global float* plane = gradOutput + ((long)n * outChannels + o) * outPositions;
+        for (int p = 0; p < outPositions; ++p) sum += plane[p];
+    }
+    gradBias[biasOffset + o] += sum;
+}
