@@ -3,6 +3,7 @@
 /// A plain model has one style, index 0.
 public enum StyleSelection: Sendable, Equatable {
     case style(Int)
-    /// One non-negative weight per style, normalised to sum to 1.
+    /// One weight per style: `TransformerModel.styleWeights` checks them (non-negative, not all
+    /// zero) and normalises them to sum to 1; the network mixes the rows with the weights given.
     case blend([Float])
 }
