@@ -20,6 +20,8 @@ struct Apply: ParsableCommand {
             The result has the photo's size (or --size on its longest side), in the format of -o's \
             extension, with the photo's alpha and ICC profile; written to a temporary file, then \
             renamed. Values are clamped to 0–255 and rounded.
+
+            Several photos or folders with --output-dir make a batch as stylize's: results named             after their inputs, a manifest.jsonl record per image, images done with the same             settings and model skipped on a rerun (--force redoes them), --shard I/N.
             """)
 
     @OptionGroup var deviceOptions: DeviceOptions
@@ -27,8 +29,12 @@ struct Apply: ParsableCommand {
     @Option(help: "The model file (.safetensors).")
     var model: String
 
-    @Option(help: "The photo (PNG, JPEG or WebP).")
-    var content: String
+    @Option(
+        parsing: .upToNextOption,
+        help: "The photo (PNG, JPEG or WebP); several files or folders make a batch (--output-dir).")
+    var content: [String]
+
+    @OptionGroup var batchOptions: BatchOptions
 
     @Option(name: [.short, .customLong("output")], help: "Where to write the result: .png, .jpg/.jpeg or .webp.")
     var output: String = "out.png"
@@ -67,6 +73,7 @@ struct Apply: ParsableCommand {
     var quiet = false
 
     func validate() throws {
+        try batchOptions.validate(content: content)
         if [styleIndex != nil, style != nil, blend != nil].filter({ $0 }).count > 1 {
             throw InputError("give one of --style-index, --style and --blend")
         }
@@ -106,7 +113,7 @@ struct Apply: ParsableCommand {
     func run() throws {
         let device = try DeviceInventory.device(at: deviceOptions.primary)
         let loaded = try TransformerModel.load(path: model)
-        var settings = ApplySettings(contentPath: content, outputPath: output, modelPath: model)
+        var settings = ApplySettings(contentPath: content[0], outputPath: output, modelPath: model)
         settings.size = size
         settings.style = try styleChoice()
         settings.precision = precision
@@ -114,14 +121,50 @@ struct Apply: ParsableCommand {
         settings.maxImagePixels = maxImagePixels
         settings.jpegQuality = jpegQuality
         _ = try settings.style.selection(in: loaded)  // a style the model lacks: refused before the device
+        let modelHash = ContentHash.ofFile(model) ?? model
         let session = try TransformerSession(device: device, precision: precision, memoryLimit: settings.memoryLimit)
-        let job = ApplyJob(settings: settings, model: loaded, modelKey: ContentHash.ofFile(model) ?? model)
-        let report = try job.run(on: session)
+        if batchOptions.isBatch(content: content) {
+            return try runBatch(settings: settings, model: loaded, modelHash: modelHash, session: session)
+        }
+        let report = try ApplyJob(settings: settings, model: loaded, modelKey: modelHash).run(on: session)
         if !quiet {
             print(
                 String(
                     format: "wrote %@ (%d×%d) in %.2f s on %@, peak device memory %@", output, report.width,
-                    report.height, report.seconds, device.info.name, "\((report.peakDeviceBytes + 524_287) / 1_048_576) MiB"))
+                    report.height, report.seconds, device.info.name, megabytes(report.peakDeviceBytes)))
         }
     }
+
+    /// Every photo of the batch through the one `ApplyJob`, on one session (the model uploaded once).
+    func runBatch(settings: ApplySettings, model: TransformerModel, modelHash: String, session: TransformerSession) throws {
+        Interrupt.install(quiet: quiet, batch: true)
+        var identity = settings
+        identity.contentPath = ""
+        identity.outputPath = ""
+        identity.modelPath = ""
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let fingerprint = ContentHash.of(
+            string: String(decoding: try encoder.encode(identity), as: UTF8.self) + "|model " + modelHash + "|format "
+                + batchOptions.format.rawValue)
+        let loop = try batchOptions.loop(content: content, fingerprint: fingerprint)
+        let quiet = quiet
+        let summary = try loop.run(log: { if !quiet { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } }) { item in
+            var one = settings
+            one.contentPath = item.input
+            one.outputPath = item.output
+            let report = try ApplyJob(settings: one, model: model, modelKey: modelHash).run(on: session)
+            return .done(.init(width: report.width, height: report.height))
+        }
+        if !quiet {
+            print(
+                String(
+                    format: "apply%@: %d images, %d done, %d skipped, %d failed in %.1f s",
+                    loop.shard.map { " shard \($0)" } ?? "", summary.total, summary.done, summary.skipped,
+                    summary.failed, summary.seconds))
+        }
+        if summary.failed > 0 { throw ExitCode(1) }
+    }
+
+    func megabytes(_ bytes: Int) -> String { "\((bytes + 524_287) / 1_048_576) MiB" }
 }

@@ -24,6 +24,34 @@ struct BatchOptions: ParsableArguments {
 
     @Flag(help: "Batch: redo images the manifest records as done with the same settings.")
     var force = false
+
+    /// Several inputs, a folder, or --output-dir.
+    func isBatch(content: [String]) -> Bool {
+        outputDir != nil || content.count > 1
+            || content.contains { path in
+                var isDirectory: ObjCBool = false
+                return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+            }
+    }
+
+    /// The checks every command with batches makes of these options and its `--content`.
+    func validate(content: [String]) throws {
+        if content.isEmpty { throw InputError("give --content a photo (or several, or folders, with --output-dir)") }
+        if isBatch(content: content) && outputDir == nil {
+            throw InputError("several --content inputs or a folder need --output-dir DIR")
+        }
+        if let shard {
+            do { _ = try Shard.parse(shard) } catch { throw InputError("\(error)") }
+        }
+    }
+
+    /// The batch's loop over `content` with this fingerprint.
+    func loop(content: [String], fingerprint: String) throws -> BatchLoop {
+        var loop = BatchLoop(inputs: content, outputDirectory: outputDir!, format: format, fingerprint: fingerprint)
+        loop.force = force
+        do { loop.shard = try shard.map(Shard.parse) ?? Shard.fromEnvironment() } catch { throw InputError("\(error)") }
+        return loop
+    }
 }
 
 extension StyleOptions {
@@ -44,23 +72,10 @@ extension StyleOptions {
 }
 
 extension Stylize {
-    /// Several inputs, a folder, or --output-dir.
-    var isBatch: Bool {
-        batchOptions.outputDir != nil || content.count > 1
-            || content.contains { path in
-                var isDirectory: ObjCBool = false
-                return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
-            }
-    }
+    var isBatch: Bool { batchOptions.isBatch(content: content) }
 
     func validateBatch() throws {
-        if content.isEmpty { throw InputError("give --content a photo (or several, or folders, with --output-dir)") }
-        if isBatch && batchOptions.outputDir == nil {
-            throw InputError("several --content inputs or a folder need --output-dir DIR")
-        }
-        if let shard = batchOptions.shard {
-            do { _ = try Shard.parse(shard) } catch { throw InputError("\(error)") }
-        }
+        try batchOptions.validate(content: content)
         if isBatch && (report != nil || saveEvery > 0) {
             throw InputError("--report and --save-every are for one image; a batch records each in DIR/manifest.jsonl")
         }

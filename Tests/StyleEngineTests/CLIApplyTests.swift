@@ -51,6 +51,36 @@ final class CLIApplyTests: CLITestCase {
         }
     }
 
+    /// A folder in, a folder out: each picture is the single apply's, byte for byte; a rerun
+    /// skips what is done; a broken photo is a failed record with the single run's reason.
+    func testAFolderIsABatchOfTheSameJob() throws {
+        try FileManager.default.createDirectory(atPath: path("photos"), withIntermediateDirectories: false)
+        let photo = try ImageFile.read(path: input)
+        try ImageFile.writePNG(photo, to: path("photos/a.png"))
+        try ImageFile.writePNG(photo.resized(width: 30, height: 22), to: path("photos/b.png"))
+        try Data("not a picture".utf8).write(to: URL(fileURLWithPath: path("photos/c.png")))
+        let options = ["--model", cin, "--style-index", "2", "--jpeg-quality", "70"]
+        var reasons: [String: String] = [:]
+        for name in ["a", "b", "c"] {
+            let single = try CLI.run(["apply", "--content", path("photos/\(name).png"), "-o", path("\(name).jpg")] + options)
+            if single.status != 0 { reasons[name] = single.stderr.trimmingCharacters(in: .whitespacesAndNewlines) }
+        }
+        XCTAssertEqual(reasons.keys.sorted(), ["c"])
+        let arguments = ["apply", "--content", path("photos"), "--output-dir", path("out"), "--format", "jpg"] + options
+        let batch = try CLI.run(arguments)
+        XCTAssertEqual(batch.status, 1, batch.stderr)
+        XCTAssertTrue(batch.stdout.contains("3 images, 2 done, 0 skipped, 1 failed"), batch.stdout)
+        for name in ["a", "b"] {
+            XCTAssertEqual(
+                try Data(contentsOf: URL(fileURLWithPath: path("out/\(name).jpg"))),
+                try Data(contentsOf: URL(fileURLWithPath: path("\(name).jpg"))), name)
+        }
+        let failed = Manifest.read(path: path("out/manifest.jsonl")).first { $0.status == .failed }
+        XCTAssertTrue(reasons["c"]!.hasSuffix(try XCTUnwrap(failed?.error)), "\(reasons) \(String(describing: failed))")
+        let again = try CLI.run(arguments)
+        XCTAssertTrue(again.stdout.contains("3 images, 0 done, 2 skipped, 1 failed"), again.stdout)
+    }
+
     /// Each refusal: one line, a status below 128, nothing written.
     func testBadInputsAreRefusedInOneLine() throws {
         let truncated = path("truncated.safetensors")
@@ -71,8 +101,8 @@ final class CLIApplyTests: CLITestCase {
             (["--model", plain, "--content", path("nothing.png")], "nothing.png"),
         ]
         for (options, message) in cases {
-            var arguments = ["apply", "--content", input, "-o", path("out.png")]
-            arguments += options
+            var arguments = ["apply", "-o", path("out.png")] + options
+            if !options.contains("--content") { arguments += ["--content", input] }
             let result = try CLI.run(arguments)
             XCTAssertNotEqual(result.status, 0, "\(options)")
             XCTAssertLessThan(result.status, 128, "\(options)")

@@ -127,100 +127,34 @@ public final class BatchRunner {
         shouldStop: @escaping () -> Bool = { false }, phaseChanged: @escaping (JobPhase) -> Void = { _ in }
     ) throws -> Summary {
         let hooks = JobHooks(progress: progress, shouldStop: shouldStop, log: log, phaseChanged: phaseChanged)
-        let start = Date()
         let uploadsBefore = EngineCounters.weightUploads.load(ordering: .relaxed)
         let computationsBefore = EngineCounters.styleTargetComputations.load(ordering: .relaxed)
-        var summary = Summary()
-        let directory = settings.outputDirectory
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let all = try Self.items(inputs: settings.inputs, outputDirectory: directory, format: settings.format)
-        let items = settings.shard?.select(all) ?? all
-        summary.total = items.count
-        let manifestPath = URL(fileURLWithPath: directory).appending(
-            path: settings.shard?.manifestName ?? Manifest.mergedName
-        ).path
         let weightsHash = ContentHash.ofFile(weightsURL.path) ?? "unreadable"
-        let fingerprint = try Self.fingerprint(settings: settings, weightsHash: weightsHash)
-
-        // What is done already, by any shard or an earlier run with these settings.
-        var done: Set<String> = []
-        if !settings.force {
-            for file in Manifest.files(in: directory) {
-                for record in Manifest.read(path: file)
-                where record.status == .ok && record.fingerprint == fingerprint
-                    && FileManager.default.fileExists(atPath: record.output)
-                {
-                    done.insert(record.output)
-                }
-            }
-        }
-        // Temporary files a killed run left beside this shard's outputs.
-        let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        for item in items {
-            let name = URL(fileURLWithPath: item.output).lastPathComponent
-            for file in leftovers where file.hasPrefix(".\(name).") && file.hasSuffix(".tmp") {
-                try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: directory).appending(path: file).path)
-            }
-        }
-        let pending = items.filter { !done.contains($0.output) }
-        summary.skipped = items.count - pending.count
-        if summary.skipped > 0 { log("skipping \(summary.skipped) of \(items.count) already done with these settings") }
-
+        var loop = BatchLoop(
+            inputs: settings.inputs, outputDirectory: settings.outputDirectory, format: settings.format,
+            fingerprint: try Self.fingerprint(settings: settings, weightsHash: weightsHash))
+        loop.shard = settings.shard
+        loop.force = settings.force
         let pool = SessionPool(
             device: device, helperDevices: helperDevices, weightsURL: weightsURL, configuration: configuration)
-        for (number, item) in pending.enumerated() {
-            let began = Date()
-            let label = "[\(number + 1 + summary.skipped)/\(items.count)] \(item.input)"
-            var record = ManifestRecord(
-                input: item.input, output: item.output, status: .ok, seconds: 0, fingerprint: fingerprint,
-                shard: settings.shard?.description)
+        var summary = try loop.run(log: log) { item in
             var stylize = settings.stylize
             stylize.contentPath = item.input
             stylize.outputPath = item.output
             let job = StylizeJob(settings: stylize, styleSource: styles, unfinished: .drop)
-            do {
-                var itemHooks = hooks
-                itemHooks.log = log
-                let report = try job.run(on: pool, hooks: itemHooks)
-                if report.stopReason == .interrupted {
-                    summary.interrupted = true
-                    log("\(label): interrupted, not written")
-                    break
-                }
-                let last = report.iterations.last!
-                record.loss = LossParts(content: last.content, style: last.style, totalVariation: last.totalVariation)
-                record.metrics = report.metrics
-                record.width = report.output.width
-                record.height = report.output.height
-                record.seconds = Date().timeIntervalSince(began)
-                try Manifest.append(record, to: manifestPath)
-                summary.done += 1
-                log(
-                    String(
-                        format: "%@ → %@  ok  %.1f s  loss %.6g%@", label, item.output, record.seconds,
-                        record.loss!.total,
-                        record.metrics.map {
-                            String(format: "  SSIM %.4f  style similarity %.4f", $0.ssim, $0.styleSimilarity)
-                        } ?? ""))
-            } catch is StoppedBeforeFirstIteration {
-                summary.interrupted = true
-                log("\(label): interrupted before its first iteration, not written")
-                break
-            } catch let error as AtomicWriteError where error.path == manifestPath {
-                throw error
-            } catch {
-                record.status = .failed
-                record.error = "\(error)"
-                record.seconds = Date().timeIntervalSince(began)
-                try Manifest.append(record, to: manifestPath)
-                summary.failed += 1
-                log("\(label): failed: \(error)")
-            }
+            let report: RunReport
+            do { report = try job.run(on: pool, hooks: hooks) } catch is StoppedBeforeFirstIteration { return .interrupted }
+            if report.stopReason == .interrupted { return .interrupted }
+            let last = report.iterations.last!
+            return .done(
+                .init(
+                    width: report.output.width, height: report.output.height,
+                    loss: LossParts(content: last.content, style: last.style, totalVariation: last.totalVariation),
+                    metrics: report.metrics))
         }
         summary.weightUploads = EngineCounters.weightUploads.load(ordering: .relaxed) - uploadsBefore
         summary.styleTargetComputations =
             EngineCounters.styleTargetComputations.load(ordering: .relaxed) - computationsBefore
-        summary.seconds = Date().timeIntervalSince(start)
         return summary
     }
 }
