@@ -39,8 +39,8 @@ final class ApplyFixtureTests: XCTestCase {
     func testHalfStorageStaysClose() throws {
         let image = try applied(FastFixtures.plainModel, precision: .fp16)
         let agreement = FastFixtures.agreement(image, try ImageFile.read(path: FastFixtures.plainOutput))
-        XCTAssertGreaterThanOrEqual(agreement.withinOne, 0.9, "\(agreement)")
-        XCTAssertLessThanOrEqual(agreement.maxDifference, 16, "\(agreement)")
+        XCTAssertGreaterThanOrEqual(agreement.withinOne, 0.99, "\(agreement)")
+        XCTAssertLessThanOrEqual(agreement.maxDifference, 4, "\(agreement)")
     }
 
     /// A blend of one style alone is that style; an even blend of two lies between them.
