@@ -30,56 +30,88 @@
 #define FC_LOAD_STORED FC_LOAD_FLOAT
 #define FC_STORE_STORED FC_STORE_FLOAT
 #endif
-// The even lanes of two vectors: stride 2 reads 2·PB values and keeps every other one.
+// Stride 2 reads 2·PB values and keeps the even ones (a fixed swizzle, which compiles to
+// shuffles where a general shuffle2 mask may not).
+#ifdef STORAGE_HALF
+#define FC_HALF_LOAD(n, pointer, index) vload_half##n(0, (pointer) + (index))
+#else
+#define FC_HALF_LOAD(n, pointer, index) vload##n(0, (pointer) + (index))
+#endif
 #if FAST_CONV_PB == 4
-#define FC_EVEN (uint4)(0, 2, 4, 6)
+#define FC_LOAD_EVEN_FLOAT(pointer, index) vload8(0, (pointer) + (index)).even
+#define FC_LOAD_EVEN_STORED(pointer, index) FC_HALF_LOAD(8, pointer, index).even
 #elif FAST_CONV_PB == 8
-#define FC_EVEN (uint8)(0, 2, 4, 6, 8, 10, 12, 14)
+#define FC_LOAD_EVEN_FLOAT(pointer, index) vload16(0, (pointer) + (index)).even
+#define FC_LOAD_EVEN_STORED(pointer, index) FC_HALF_LOAD(16, pointer, index).even
 #elif FAST_CONV_PB == 16
-#define FC_EVEN (uint16)(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
+#define FC_LOAD_EVEN_FLOAT(pointer, index) \
+    (float16)(vload16(0, (pointer) + (index)).even, vload16(0, (pointer) + (index) + 16).even)
+#define FC_LOAD_EVEN_STORED(pointer, index) \
+    (float16)(FC_HALF_LOAD(16, pointer, index).even, FC_HALF_LOAD(16, pointer, (index) + 16).even)
 #else
 #error "FAST_CONV_PB is 4, 8 or 16"
 #endif
 
-// Forward, overwriting output. global = [⌈Wo/PB⌉, Ho, N·⌈K/KB⌉]. Blocks whose reads stay
-// inside the row, at stride 1 or 2, load vectors; the row's last block and other strides
-// gather lane by lane.
-#define FAST_CONV_FORWARD(NAME, INPUT_T, READ, READV, OUTPUT_T, WRITE, WRITEV)                          \
+#ifdef FAST_CONV_PIXELS_FIRST
+#define FC_GROUP_AXIS 1
+#else
+#define FC_GROUP_AXIS 0
+#endif
+
+// FAST_CONV_K and FAST_CONV_STRIDE, when given, fix the kernel size and stride at build time
+// (one program per layer kind) so that the tap loops unroll; the arguments are then ignored.
+#ifdef FAST_CONV_K
+#define FC_K FAST_CONV_K
+#else
+#define FC_K ksize
+#endif
+#ifdef FAST_CONV_STRIDE
+#define FC_S FAST_CONV_STRIDE
+#else
+#define FC_S stride
+#endif
+
+// Forward, overwriting output. global = [⌈K/KB⌉, ⌈Wo/PB⌉, N·Ho]: channel groups vary
+// fastest, so consecutive work-groups read the same input rows while they are in the cache;
+// with FAST_CONV_PIXELS_FIRST, [⌈Wo/PB⌉, ⌈K/KB⌉, N·Ho]: a group's weights stay in the cache
+// along the row instead (large filters on small planes). Blocks whose reads stay inside the row, at stride 1 or 2, load vectors; the row's last
+// block and other strides gather lane by lane.
+#define FAST_CONV_FORWARD(NAME, INPUT_T, READ, READV, READV2, OUTPUT_T, WRITE, WRITEV)                  \
 __kernel void NAME(const int channels, const int inHeight, const int inWidth, const int outChannels,     \
                    const int ksize, const int stride, const int outHeight, const int outWidth,           \
                    __global const INPUT_T* restrict input, __global const float* restrict weights,       \
                    const int weightOffset, const int useBias, __global const float* restrict bias,       \
                    const int biasOffset, __global OUTPUT_T* restrict output) {                           \
-    const int x0 = get_global_id(0) * FAST_CONV_PB, y = get_global_id(1);                                \
-    const int groups = (outChannels + FAST_CONV_KB - 1) / FAST_CONV_KB;                                  \
-    const int n = get_global_id(2) / groups, o0 = get_global_id(2) % groups * FAST_CONV_KB;              \
-    if (x0 >= outWidth || y >= outHeight) return;                                                        \
+    const int o0 = get_global_id(FC_GROUP_AXIS) * FAST_CONV_KB;                                          \
+    const int x0 = get_global_id(1 - FC_GROUP_AXIS) * FAST_CONV_PB;                                      \
+    const int n = get_global_id(2) / outHeight, y = get_global_id(2) % outHeight;                        \
+    if (o0 >= outChannels || x0 >= outWidth) return;                                                     \
     FC_VEC acc[FAST_CONV_KB];                                                                            \
     _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i) acc[i] = (FC_VEC)(0.0f);                    \
-    const int vectorized = (stride == 1 || stride == 2)                                                  \
-        && (x0 + FAST_CONV_PB - 1) * stride + ksize - 1 + (stride - 1) < inWidth;                        \
-    const int taps = ksize * ksize;                                                                      \
+    const int vectorized = (FC_S == 1 || FC_S == 2)                                                  \
+        && (x0 + FAST_CONV_PB - 1) * FC_S + FC_K - 1 + (FC_S - 1) < inWidth;                        \
+    const int taps = FC_K * FC_K;                                                                      \
     const __global float* w = weights + weightOffset;                                                    \
     long filter[FAST_CONV_KB];                                                                           \
     _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i)                                             \
         filter[i] = (long)min(o0 + i, outChannels - 1) * channels * taps;                                \
     for (int c = 0; c < channels; ++c) {                                                                 \
         const long plane = ((long)n * channels + c) * inHeight;                                          \
-        for (int ky = 0; ky < ksize; ++ky) {                                                             \
-            const long row = (plane + y * stride + ky) * inWidth + (long)x0 * stride;                    \
-            const int tapRow = c * taps + ky * ksize;                                                    \
-            for (int kx = 0; kx < ksize; ++kx) {                                                         \
+        for (int ky = 0; ky < FC_K; ++ky) {                                                             \
+            const long row = (plane + y * FC_S + ky) * inWidth + (long)x0 * FC_S;                    \
+            const int tapRow = c * taps + ky * FC_K;                                                    \
+            for (int kx = 0; kx < FC_K; ++kx) {                                                         \
                 FC_VEC v;                                                                                \
-                if (vectorized && stride == 1) {                                                         \
+                if (vectorized && FC_S == 1) {                                                         \
                     v = READV(input, row + kx);                                                          \
                 } else if (vectorized) {                                                                 \
-                    v = shuffle2(READV(input, row + kx), READV(input, row + kx + FAST_CONV_PB), FC_EVEN); \
+                    v = READV2(input, row + kx);                                                         \
                 } else {                                                                                 \
                     float lanes[FAST_CONV_PB];                                                           \
                     /* columns past the row's end read its last output's column; dropped below */       \
                     for (int p = 0; p < FAST_CONV_PB; ++p)                                               \
-                        lanes[p] = READ(input, row - (long)x0 * stride                                   \
-                                                   + (long)min(x0 + p, outWidth - 1) * stride + kx);    \
+                        lanes[p] = READ(input, row - (long)x0 * FC_S                                   \
+                                                   + (long)min(x0 + p, outWidth - 1) * FC_S + kx);    \
                     v = FC_LOAD_FLOAT(lanes, 0);                                                         \
                 }                                                                                        \
                 _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i)                                 \
@@ -103,10 +135,18 @@ __kernel void NAME(const int channels, const int inHeight, const int inWidth, co
     }                                                                                                    \
 }
 
-FAST_CONV_FORWARD(fast_conv_forward, storage_t, LOAD, FC_LOAD_STORED, storage_t, STORE, FC_STORE_STORED)
-FAST_CONV_FORWARD(fast_conv_forward_to_float, storage_t, LOAD, FC_LOAD_STORED, float, WRITE_FLOAT, FC_STORE_FLOAT)
-FAST_CONV_FORWARD(fast_conv_forward_from_float, float, READ_FLOAT, FC_LOAD_FLOAT, storage_t, STORE, FC_STORE_STORED)
-FAST_CONV_FORWARD(fast_conv_forward_float, float, READ_FLOAT, FC_LOAD_FLOAT, float, WRITE_FLOAT, FC_STORE_FLOAT)
+FAST_CONV_FORWARD(fast_conv_forward, storage_t, LOAD, FC_LOAD_STORED, FC_LOAD_EVEN_STORED, storage_t, STORE, FC_STORE_STORED)
+FAST_CONV_FORWARD(fast_conv_forward_to_float, storage_t, LOAD, FC_LOAD_STORED, FC_LOAD_EVEN_STORED, float, WRITE_FLOAT, FC_STORE_FLOAT)
+FAST_CONV_FORWARD(fast_conv_forward_from_float, float, READ_FLOAT, FC_LOAD_FLOAT, FC_LOAD_EVEN_FLOAT, storage_t, STORE, FC_STORE_STORED)
+FAST_CONV_FORWARD(fast_conv_forward_float, float, READ_FLOAT, FC_LOAD_FLOAT, FC_LOAD_EVEN_FLOAT, float, WRITE_FLOAT, FC_STORE_FLOAT)
+
+// The backward kernels' own blocking (scalar registers, so smaller than the forward's).
+#ifndef FAST_CONV_BACKWARD_CB
+#define FAST_CONV_BACKWARD_CB 4
+#endif
+#ifndef FAST_CONV_BACKWARD_PB
+#define FAST_CONV_BACKWARD_PB 8
+#endif
 
 // Backward to the (padded) input, overwriting gradInput: a gather over the outputs each input
 // position fed, so no atomics.
@@ -119,41 +159,41 @@ __kernel void fast_conv_backward_input(const int channels, const int inHeight, c
                                        __global const float* restrict gradOutput,
                                        __global const float* restrict weights, const int weightOffset,
                                        __global float* restrict gradInput) {
-    const int x0 = get_global_id(0) * FAST_CONV_PB, iy = get_global_id(1);
-    const int groups = (channels + FAST_CONV_KB - 1) / FAST_CONV_KB;
-    const int n = get_global_id(2) / groups, c0 = get_global_id(2) % groups * FAST_CONV_KB;
+    const int x0 = get_global_id(0) * FAST_CONV_BACKWARD_PB, iy = get_global_id(1);
+    const int groups = (channels + FAST_CONV_BACKWARD_CB - 1) / FAST_CONV_BACKWARD_CB;
+    const int n = get_global_id(2) / groups, c0 = get_global_id(2) % groups * FAST_CONV_BACKWARD_CB;
     if (x0 >= inWidth || iy >= inHeight) return;
-    float acc[FAST_CONV_KB][FAST_CONV_PB];
-    _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i)
-        _Pragma("unroll") for (int p = 0; p < FAST_CONV_PB; ++p) acc[i][p] = 0.0f;
-    const int taps = ksize * ksize;
+    float acc[FAST_CONV_BACKWARD_CB][FAST_CONV_BACKWARD_PB];
+    _Pragma("unroll") for (int i = 0; i < FAST_CONV_BACKWARD_CB; ++i)
+        _Pragma("unroll") for (int p = 0; p < FAST_CONV_BACKWARD_PB; ++p) acc[i][p] = 0.0f;
+    const int taps = FC_K * FC_K;
     const __global float* w = weights + weightOffset;
-    int lane[FAST_CONV_KB];
-    _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i) lane[i] = min(c0 + i, channels - 1);
+    int lane[FAST_CONV_BACKWARD_CB];
+    _Pragma("unroll") for (int i = 0; i < FAST_CONV_BACKWARD_CB; ++i) lane[i] = min(c0 + i, channels - 1);
     for (int o = 0; o < outChannels; ++o) {
         const long outPlane = ((long)n * outChannels + o) * outHeight;
-        for (int ky = 0; ky < ksize; ++ky) {
+        for (int ky = 0; ky < FC_K; ++ky) {
             const int dy = iy - ky;
-            if (dy < 0 || dy % stride != 0 || dy / stride >= outHeight) continue;
-            const long row = (outPlane + dy / stride) * outWidth;
-            for (int kx = 0; kx < ksize; ++kx) {
-                float v[FAST_CONV_PB];
-                _Pragma("unroll") for (int p = 0; p < FAST_CONV_PB; ++p) {
+            if (dy < 0 || dy % FC_S != 0 || dy / FC_S >= outHeight) continue;
+            const long row = (outPlane + dy / FC_S) * outWidth;
+            for (int kx = 0; kx < FC_K; ++kx) {
+                float v[FAST_CONV_BACKWARD_PB];
+                _Pragma("unroll") for (int p = 0; p < FAST_CONV_BACKWARD_PB; ++p) {
                     const int dx = x0 + p - kx;
-                    v[p] = (dx >= 0 && dx % stride == 0 && dx / stride < outWidth) ? gradOutput[row + dx / stride] : 0.0f;
+                    v[p] = (dx >= 0 && dx % FC_S == 0 && dx / FC_S < outWidth) ? gradOutput[row + dx / FC_S] : 0.0f;
                 }
-                _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i) {
-                    const float wi = w[((long)o * channels + lane[i]) * taps + ky * ksize + kx];
-                    _Pragma("unroll") for (int p = 0; p < FAST_CONV_PB; ++p) acc[i][p] = fma(wi, v[p], acc[i][p]);
+                _Pragma("unroll") for (int i = 0; i < FAST_CONV_BACKWARD_CB; ++i) {
+                    const float wi = w[((long)o * channels + lane[i]) * taps + ky * FC_K + kx];
+                    _Pragma("unroll") for (int p = 0; p < FAST_CONV_BACKWARD_PB; ++p) acc[i][p] = fma(wi, v[p], acc[i][p]);
                 }
             }
         }
     }
-    _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i) {
+    _Pragma("unroll") for (int i = 0; i < FAST_CONV_BACKWARD_CB; ++i) {
         const int c = c0 + i;
         if (c >= channels) break;
         const long out = (((long)n * channels + c) * inHeight + iy) * inWidth;
-        _Pragma("unroll") for (int p = 0; p < FAST_CONV_PB; ++p)
+        _Pragma("unroll") for (int p = 0; p < FAST_CONV_BACKWARD_PB; ++p)
             if (x0 + p < inWidth) gradInput[out + x0 + p] = acc[i][p];
     }
 }
@@ -167,29 +207,29 @@ __kernel void fast_conv_backward_weights(const int images, const int channels, c
                                          __global const storage_t* restrict input,
                                          __global const float* restrict gradOutput,
                                          __global float* restrict gradWeights, const int weightOffset) {
-    const int tap = get_global_id(0), c = get_global_id(1), o0 = get_global_id(2) * FAST_CONV_KB;
-    const int taps = ksize * ksize;
+    const int tap = get_global_id(0), c = get_global_id(1), o0 = get_global_id(2) * FAST_CONV_BACKWARD_CB;
+    const int taps = FC_K * FC_K;
     if (tap >= taps || c >= channels || o0 >= outChannels) return;
-    const int ky = tap / ksize, kx = tap % ksize;
+    const int ky = tap / FC_K, kx = tap % FC_K;
     const long outPositions = (long)outHeight * outWidth;
-    float acc[FAST_CONV_KB];
-    _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i) acc[i] = 0.0f;
-    long planes[FAST_CONV_KB];
+    float acc[FAST_CONV_BACKWARD_CB];
+    _Pragma("unroll") for (int i = 0; i < FAST_CONV_BACKWARD_CB; ++i) acc[i] = 0.0f;
+    long planes[FAST_CONV_BACKWARD_CB];
     for (int n = 0; n < images; ++n) {
-        _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i)
+        _Pragma("unroll") for (int i = 0; i < FAST_CONV_BACKWARD_CB; ++i)
             planes[i] = ((long)n * outChannels + min(o0 + i, outChannels - 1)) * outPositions;
         const long inPlane = ((long)n * channels + c) * inHeight;
         for (int y = 0; y < outHeight; ++y) {
-            const long inRow = (inPlane + y * stride + ky) * inWidth + kx;
+            const long inRow = (inPlane + y * FC_S + ky) * inWidth + kx;
             const long outRow = (long)y * outWidth;
             for (int x = 0; x < outWidth; ++x) {
-                const float v = LOAD(input, inRow + x * stride);
-                _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i)
+                const float v = LOAD(input, inRow + x * FC_S);
+                _Pragma("unroll") for (int i = 0; i < FAST_CONV_BACKWARD_CB; ++i)
                     acc[i] = fma(gradOutput[planes[i] + outRow + x], v, acc[i]);
             }
         }
     }
-    _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i) {
+    _Pragma("unroll") for (int i = 0; i < FAST_CONV_BACKWARD_CB; ++i) {
         const int o = o0 + i;
         if (o >= outChannels) break;
         gradWeights[weightOffset + ((long)o * channels + c) * taps + tap] += acc[i];

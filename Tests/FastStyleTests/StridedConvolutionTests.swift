@@ -33,7 +33,14 @@ final class StridedConvolutionTests: XCTestCase {
             // Gradients already there, so that the backward to the weights must add to them.
             let startWeights = random.array(shape.weightCount), startBias = random.array(shape.outChannels)
 
-            for tuning in [StridedConvTuning.default, StridedConvTuning(channelBlock: 3, pixelBlock: 4), StridedConvTuning(channelBlock: 2, pixelBlock: 16)] {
+            // The default, built per kernel size and stride; two others with the size and stride as
+            // arguments (fewer programs to build), one walking pixels first.
+            let tunings = [
+                StridedConvTuning.default(for: shape),
+                StridedConvTuning(channelBlock: 3, pixelBlock: 4, pixelsFirst: true, specializesShape: false),
+                StridedConvTuning(channelBlock: 2, pixelBlock: 8, specializesShape: false),
+            ]
+            for tuning in tunings {
                 let label = "\(shape) \(tuning)"
                 let output = try library.storedBuffer(shape.output.count)
                 let storedInput = try library.stored(input)

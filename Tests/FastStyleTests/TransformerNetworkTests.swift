@@ -33,6 +33,17 @@ final class TransformerNetworkTests: XCTestCase {
         return weights
     }
 
+    /// One program for every layer (the ops' tests cover the per-shape defaults), so that a
+    /// cold kernel cache builds little.
+    func makeNetwork(
+        _ library: KernelLibrary, _ weights: [String: [Float]], styles: Int = 1
+    ) throws -> TransformerNetwork {
+        let network = try TransformerNetwork(
+            library: library, weights: weights, widths: widths, residualBlocks: blocks, styles: styles)
+        network.tuning = { _ in StridedConvTuning(channelBlock: 4, pixelBlock: 8, specializesShape: false) }
+        return network
+    }
+
     func reference(_ image: [Float], _ weights: [String: [Float]], style: Int = 0) -> [Double] {
         ReferenceTransformer.forward(
             doubles(image), images: images, height: height, width: width, weights: weights.mapValues(doubles),
@@ -57,13 +68,12 @@ final class TransformerNetworkTests: XCTestCase {
         let image = random.array(images * 3 * height * width, scale: 100).map { $0 + 120 }
         let expected = floats(reference(image, weights))
         let library = try FastTestDevice.library()
-        let network = try TransformerNetwork(library: library, weights: weights, widths: widths, residualBlocks: blocks)
+        let network = try makeNetwork(library, weights)
         XCTAssertEqual(network.outputShape(images: images, height: height, width: width), TensorShape(images: 2, channels: 3, height: 8, width: 8))
         assertClose(try run(network, image), expected, relative: 1e-4, "apply")
         assertClose(try run(network, image, training: true), expected, relative: 1e-4, "training forward")
 
-        let half = try TransformerNetwork(
-            library: try FastTestDevice.library(.fp16), weights: weights, widths: widths, residualBlocks: blocks)
+        let half = try makeNetwork(try FastTestDevice.library(.fp16), weights)
         assertClose(try run(half, image), expected, relative: 2e-2, "fp16 apply")
     }
 
@@ -73,7 +83,7 @@ final class TransformerNetworkTests: XCTestCase {
         let weights = randomWeights()
         let image = random.array(images * 3 * height * width, scale: 100).map { $0 + 120 }
         let library = try FastTestDevice.library()
-        let network = try TransformerNetwork(library: library, weights: weights, widths: widths, residualBlocks: blocks)
+        let network = try makeNetwork(library, weights)
         let seed = random.array(network.outputShape(images: images, height: height, width: width).count)
         _ = try run(network, image, training: true)
         try network.parameters.makeGradients()
@@ -115,8 +125,7 @@ final class TransformerNetworkTests: XCTestCase {
         let weights = randomWeights(styles: 2)
         let image = random.array(images * 3 * height * width, scale: 100).map { $0 + 120 }
         let library = try FastTestDevice.library()
-        let network = try TransformerNetwork(
-            library: library, weights: weights, widths: widths, residualBlocks: blocks, styles: 2)
+        let network = try makeNetwork(library, weights, styles: 2)
         for style in 0..<2 {
             assertClose(try run(network, image, style: .style(style)), floats(reference(image, weights, style: style)), relative: 1e-4, "style \(style)")
         }
@@ -143,7 +152,7 @@ final class TransformerNetworkTests: XCTestCase {
         XCTAssertThrowsError(try TransformerNetwork(library: library, weights: weights, widths: widths, residualBlocks: blocks)) {
             XCTAssertEqual($0 as? FastStyleError, .parameter("no tensor named res1.in1.bias"))
         }
-        let network = try TransformerNetwork(library: library, weights: randomWeights(), widths: widths, residualBlocks: blocks)
+        let network = try makeNetwork(library, randomWeights())
         let buffer = try library.gpu.buffer(Float.self, count: 3 * 16)
         XCTAssertThrowsError(try network.forward(image: buffer, height: 4, width: 4, output: buffer))
     }

@@ -86,14 +86,14 @@ struct TransformerBench {
         return rows
     }
 
-    static let profileTunings = [
-        StridedConvTuning.default, StridedConvTuning(channelBlock: 4, pixelBlock: 16),
-        StridedConvTuning(channelBlock: 16, pixelBlock: 4), StridedConvTuning(channelBlock: 8, pixelBlock: 16),
-    ]
+    static let profileTunings = [(8, 8), (4, 16), (6, 16)].flatMap { channels, pixels in
+        [false, true].map { StridedConvTuning(channelBlock: channels, pixelBlock: pixels, pixelsFirst: $0) }
+    }
 
     /// Each distinct layer shape's convolution alone (FP32 forward) at `size`², in GFLOP/s
     /// per blocking.
     func profile(size: Int, tunings: [StridedConvTuning] = Self.profileTunings) throws {
+        print("(the network uses StridedConvTuning.default(for:): up to 6 channels × 16 pixels)")
         let library = KernelLibrary(gpu: gpu)
         // (name, C, K, k, stride, input side before padding)
         let layers: [(String, Int, Int, Int, Int, Int)] = [

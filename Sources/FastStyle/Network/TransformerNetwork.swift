@@ -19,7 +19,9 @@ public final class TransformerNetwork: @unchecked Sendable {
     public let library: KernelLibrary
     public let parameters: ParameterTable
     public let styles: Int
-    public let tuning: StridedConvTuning
+    /// The blocking of each convolution (a tuner may set it; by default
+    /// `StridedConvTuning.default(for:)`).
+    public var tuning: @Sendable (StridedConvShape) -> StridedConvTuning = { StridedConvTuning.default(for: $0) }
     let layers: [TransformerLayer]
     private var activations: TransformerActivations?
     /// The style of the last training forward (the backward's γ/β rows).
@@ -48,12 +50,11 @@ public final class TransformerNetwork: @unchecked Sendable {
     /// PyTorch's make small networks for tests. Throws `FastStyleError.parameter`.
     public init(
         library: KernelLibrary, weights: [String: [Float]], widths: [Int] = [32, 64, 128], residualBlocks: Int = 5,
-        styles: Int = 1, tuning: StridedConvTuning = .default
+        styles: Int = 1
     ) throws {
         precondition(styles > 0)
         self.library = library
         self.styles = styles
-        self.tuning = tuning
         layers = TransformerLayer.transformerNet(widths: widths, residualBlocks: residualBlocks)
         parameters = try ParameterTable(
             library: library, entries: Self.parameterEntries(widths: widths, residualBlocks: residualBlocks, styles: styles),
@@ -95,7 +96,7 @@ public final class TransformerNetwork: @unchecked Sendable {
             let convolved = pass.convolved[index] ?? .float(output)
             try StridedConvolution.forward(
                 library: library, shape: conv, input: pass.padded[index], weights: parameters.slice(layer.weightName),
-                bias: parameters.slice(layer.biasName), output: convolved, tuning: tuning)
+                bias: parameters.slice(layer.biasName), output: convolved, tuning: tuning(conv))
             var result = convolved
             if let affine = affines[index], let statistics = pass.statistics[index] {
                 let normalized = pass.normalized[index] ?? convolved
@@ -143,11 +144,11 @@ public final class TransformerNetwork: @unchecked Sendable {
             try StridedConvolution.backwardWeights(
                 library: library, shape: conv, input: pass.padded[index], gradOutput: gradient,
                 gradWeights: parameters.gradient(layer.weightName), gradBias: parameters.gradient(layer.biasName),
-                tuning: tuning)
+                tuning: tuning(conv))
             if index == 0 { break }  // the image's gradient is not needed
             try StridedConvolution.backwardInput(
                 library: library, shape: conv, gradOutput: gradient, weights: parameters.slice(layer.weightName),
-                gradInput: gradPadded, tuning: tuning)
+                gradInput: gradPadded, tuning: tuning(conv))
             try ReflectionPad.backward(
                 library: library, gradOutput: gradPadded, shape: resampled, pad: layer.pad,
                 gradInput: layer.upsample ? gradResampled : gradient)

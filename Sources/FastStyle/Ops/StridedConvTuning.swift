@@ -1,27 +1,58 @@
 import StyleEngine
 
-/// The blocking of kernels/fast_conv.cl, as `-D` options, so that a tuner can search it:
-/// each work-item keeps `channelBlock` channels × `pixelBlock` pixels of one row in registers
-/// (output channels forward and to the weights, input channels to the input).
+/// The blocking of kernels/fast_conv.cl's forward, as `-D` options, so that a tuner can
+/// search it: each work-item keeps `channelBlock` output channels × `pixelBlock` pixels of one
+/// row in registers. The options also build the backward kernels of the same program.
 public struct StridedConvTuning: Hashable, Sendable, CustomStringConvertible {
     /// FAST_CONV_KB.
     public var channelBlock: Int
     /// FAST_CONV_PB: 4, 8 or 16 (one float vector).
     public var pixelBlock: Int
 
-    public init(channelBlock: Int = 8, pixelBlock: Int = 8) {
+    /// Whether each kernel size and stride gets its own program (FAST_CONV_K,
+    /// FAST_CONV_STRIDE), whose tap loops the compiler unrolls; else one program takes them
+    /// as arguments.
+    public var specializesShape: Bool
+
+    /// Whether the forward walks a row's pixel blocks before the channel groups
+    /// (FAST_CONV_PIXELS_FIRST: a group's weights stay in the cache) or the channel groups
+    /// first (a pixel block's input rows stay in the cache).
+    public var pixelsFirst: Bool
+
+    public init(channelBlock: Int = 8, pixelBlock: Int = 8, pixelsFirst: Bool = false, specializesShape: Bool = true) {
         precondition(channelBlock > 0 && [4, 8, 16].contains(pixelBlock), "pixel block \(pixelBlock): 4, 8 or 16")
         self.channelBlock = channelBlock
         self.pixelBlock = pixelBlock
+        self.specializesShape = specializesShape
+        self.pixelsFirst = pixelsFirst
     }
 
-    public static let `default` = StridedConvTuning()
+    /// The blocking used where none is asked: 16 pixels (two AVX2 vectors, one AVX-512
+    /// vector) by up to 6 channels, so that the accumulators fit 16 vector registers.
+    public static func `default`(for shape: StridedConvShape) -> StridedConvTuning {
+        StridedConvTuning(channelBlock: min(6, shape.outChannels), pixelBlock: 16)
+    }
 
-    public var buildOptions: String { "-DFAST_CONV_KB=\(channelBlock) -DFAST_CONV_PB=\(pixelBlock)" }
+    /// The backward kernels' blocking (FAST_CONV_BACKWARD_CB channels × _PB pixels, their
+    /// defaults): scalar accumulators, independent of the forward's.
+    static let backwardBlocks = (channels: 4, pixels: 8)
+
+    /// The `-D` options of the program for a convolution of `shape`.
+    public func buildOptions(for shape: StridedConvShape) -> String {
+        "-DFAST_CONV_KB=\(channelBlock) -DFAST_CONV_PB=\(pixelBlock)"
+            + (specializesShape ? " -DFAST_CONV_K=\(shape.kernelSize) -DFAST_CONV_STRIDE=\(shape.stride)" : "")
+            + (pixelsFirst ? " -DFAST_CONV_PIXELS_FIRST=1" : "")
+    }
+
+    /// The forward's global size for `groups` channel groups × `blocks` pixel blocks × `rows`
+    /// output rows (of all images).
+    func forwardGlobal(groups: Int, blocks: Int, rows: Int) -> [Int] {
+        pixelsFirst ? [blocks, groups, rows] : [groups, blocks, rows]
+    }
 
     /// The forward's work-group: one work-item on CPUs, whose explicit vectors PoCL would
     /// otherwise widen across work-items; the driver's choice elsewhere.
     func local(_ library: KernelLibrary) -> [Int]? { library.gpu.info.isCPU ? [1, 1, 1] : nil }
 
-    public var description: String { "KB \(channelBlock) PB \(pixelBlock)" }
+    public var description: String { "KB \(channelBlock) PB \(pixelBlock)" + (pixelsFirst ? " pixels first" : "") + (specializesShape ? "" : " generic") }
 }

@@ -8,13 +8,16 @@ import StyleEngine
 /// and bias [K] as `ParameterSlice`s, float. Activations are in the library's storage (half
 /// for FP16 apply); gradients float. The backward to the input OVERWRITES; the backward to
 /// the weights and bias ADDS, so that images and batches accumulate (zero them first).
+/// `tuning`: the forward's blocking (nil: `StridedConvTuning.default(for: shape)`); the
+/// backward kernels are built in the same program, with their own blocking.
 public enum StridedConvolution {
     /// output = conv(input) + bias (no bias: nil), OVERWRITING output. With half storage, a
     /// float input (the image) or a float output (the last layer's image) are taken too.
     public static func forward(
         library: KernelLibrary, shape: StridedConvShape, input: StoredBuffer, weights: ParameterSlice,
-        bias: ParameterSlice?, output: StoredBuffer, tuning: StridedConvTuning = .default
+        bias: ParameterSlice?, output: StoredBuffer, tuning: StridedConvTuning? = nil
     ) throws {
+        let tuning = tuning ?? .default(for: shape)
         input.requireCount(shape.input.count, "convolution input")
         output.requireCount(shape.output.count, "convolution output")
         precondition(weights.count == shape.weightCount, "weights: \(weights.count) for \(shape)")
@@ -28,9 +31,11 @@ public enum StridedConvolution {
             case (.float, .float): "fast_conv_forward_float"
             }
         let groups = (shape.outChannels + tuning.channelBlock - 1) / tuning.channelBlock
-        try library.kernel("fast_conv", name, options: tuning.buildOptions).enqueue(
+        try library.kernel("fast_conv", name, options: tuning.buildOptions(for: shape)).enqueue(
             on: library.queue,
-            global: [(shape.outWidth + tuning.pixelBlock - 1) / tuning.pixelBlock, shape.outHeight, shape.images * groups],
+            global: tuning.forwardGlobal(
+                groups: groups, blocks: (shape.outWidth + tuning.pixelBlock - 1) / tuning.pixelBlock,
+                rows: shape.images * shape.outHeight),
             local: tuning.local(library),
             shape.inChannels, shape.inHeight, shape.inWidth, shape.outChannels, shape.kernelSize, shape.stride,
             shape.outHeight, shape.outWidth, input, weights.buffer, weights.offset, bias == nil ? 0 : 1,
@@ -41,14 +46,16 @@ public enum StridedConvolution {
     /// OVERWRITING gradInput: input positions no output reads (stride leftovers) get 0.
     public static func backwardInput(
         library: KernelLibrary, shape: StridedConvShape, gradOutput: Buffer<Float>, weights: ParameterSlice,
-        gradInput: Buffer<Float>, tuning: StridedConvTuning = .default
+        gradInput: Buffer<Float>, tuning: StridedConvTuning? = nil
     ) throws {
+        let tuning = tuning ?? .default(for: shape)
         precondition(gradOutput.count >= shape.output.count && gradInput.count >= shape.input.count)
         precondition(weights.count == shape.weightCount, "weights: \(weights.count) for \(shape)")
-        let groups = (shape.inChannels + tuning.channelBlock - 1) / tuning.channelBlock
-        try library.kernel("fast_conv", "fast_conv_backward_input", options: tuning.buildOptions).enqueue(
+        let (channelBlock, pixelBlock) = StridedConvTuning.backwardBlocks
+        let groups = (shape.inChannels + channelBlock - 1) / channelBlock
+        try library.kernel("fast_conv", "fast_conv_backward_input", options: tuning.buildOptions(for: shape)).enqueue(
             on: library.queue,
-            global: [(shape.inWidth + tuning.pixelBlock - 1) / tuning.pixelBlock, shape.inHeight, shape.images * groups],
+            global: [(shape.inWidth + pixelBlock - 1) / pixelBlock, shape.inHeight, shape.images * groups],
             shape.inChannels, shape.inHeight, shape.inWidth, shape.outChannels, shape.kernelSize, shape.stride,
             shape.outHeight, shape.outWidth, gradOutput, weights.buffer, weights.offset, gradInput)
     }
@@ -57,21 +64,23 @@ public enum StridedConvolution {
     /// images, from the forward's input and gradOutput. ADDS into both.
     public static func backwardWeights(
         library: KernelLibrary, shape: StridedConvShape, input: StoredBuffer, gradOutput: Buffer<Float>,
-        gradWeights: ParameterSlice, gradBias: ParameterSlice?, tuning: StridedConvTuning = .default
+        gradWeights: ParameterSlice, gradBias: ParameterSlice?, tuning: StridedConvTuning? = nil
     ) throws {
+        let tuning = tuning ?? .default(for: shape)
         input.requireStorage(of: library, "convolution input")
         input.requireCount(shape.input.count, "convolution input")
         precondition(gradOutput.count >= shape.output.count)
         precondition(gradWeights.count == shape.weightCount, "weight gradient: \(gradWeights.count) for \(shape)")
         let taps = shape.kernelSize * shape.kernelSize
-        try library.kernel("fast_conv", "fast_conv_backward_weights", options: tuning.buildOptions).enqueue(
+        let channelBlock = StridedConvTuning.backwardBlocks.channels
+        try library.kernel("fast_conv", "fast_conv_backward_weights", options: tuning.buildOptions(for: shape)).enqueue(
             on: library.queue,
-            global: [taps, shape.inChannels, (shape.outChannels + tuning.channelBlock - 1) / tuning.channelBlock],
+            global: [taps, shape.inChannels, (shape.outChannels + channelBlock - 1) / channelBlock],
             shape.images, shape.inChannels, shape.inHeight, shape.inWidth, shape.outChannels, shape.kernelSize,
             shape.stride, shape.outHeight, shape.outWidth, input, gradOutput, gradWeights.buffer, gradWeights.offset)
         if let gradBias {
             precondition(gradBias.count == shape.outChannels, "bias gradient count for \(shape)")
-            try library.kernel("fast_conv", "fast_conv_backward_bias", options: tuning.buildOptions).enqueue(
+            try library.kernel("fast_conv", "fast_conv_backward_bias", options: tuning.buildOptions(for: shape)).enqueue(
                 on: library.queue, global: [shape.outChannels], shape.images, shape.outChannels,
                 shape.outHeight * shape.outWidth, gradOutput, gradBias.buffer, gradBias.offset)
         }
