@@ -61,13 +61,7 @@ struct Apply: ParsableCommand {
         help: ArgumentHelp("The most device memory to take, like 512M or 2G. (default: the device's)", valueName: "size"))
     var memoryLimit: String?
 
-    @Option(name: .customLong("jpeg-quality"), help: "Quality of a .jpg result, 1–100.")
-    var jpegQuality: Int = 92
-
-    @Option(
-        name: .customLong("max-image-pixels"),
-        help: "Refuse photos whose header declares more pixels than this (decompression bombs).")
-    var maxImagePixels: Int = ImageFile.defaultMaxPixels
+    @OptionGroup var imageIOOptions: ImageIOOptions
 
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
     var quiet = false
@@ -86,10 +80,6 @@ struct Apply: ParsableCommand {
         }
         if let memoryLimit, ByteSize(argument: memoryLimit) == nil {
             throw InputError("--memory-limit takes a size like 512M or 2G (K, M, G, T: powers of 1024), not \(memoryLimit)")
-        }
-        if !(1...100).contains(jpegQuality) { throw InputError("--jpeg-quality must be 1 to 100") }
-        if maxImagePixels < 1 || maxImagePixels > 1 << 40 {
-            throw InputError("--max-image-pixels must be 1 to \(1 << 40)")
         }
         _ = try styleChoice()
     }
@@ -118,8 +108,8 @@ struct Apply: ParsableCommand {
         settings.style = try styleChoice()
         settings.precision = precision
         settings.memoryLimit = memoryLimit.flatMap(ByteSize.init(argument:))?.bytes
-        settings.maxImagePixels = maxImagePixels
-        settings.jpegQuality = jpegQuality
+        settings.maxImagePixels = imageIOOptions.maxImagePixels
+        settings.jpegQuality = imageIOOptions.jpegQuality
         _ = try settings.style.selection(in: loaded)  // a style the model lacks: refused before the device
         let modelHash = ContentHash.ofFile(model) ?? model
         let session = try TransformerSession(device: device, precision: precision, memoryLimit: settings.memoryLimit)

@@ -53,13 +53,7 @@ struct Stylize: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "Where to write the result: .png, .jpg/.jpeg or .webp.")
     var output: String = "out.png"
 
-    @Option(name: .customLong("jpeg-quality"), help: "Quality of a .jpg result, 1–100.")
-    var jpegQuality: Int = 92
-
-    @Option(
-        name: .customLong("max-image-pixels"),
-        help: "Refuse input images whose header declares more pixels than this (decompression bombs).")
-    var maxImagePixels: Int = ImageFile.defaultMaxPixels
+    @OptionGroup var imageIOOptions: ImageIOOptions
 
     @Option(help: "Longest side of the result, in pixels. (default: 512, or the last of --scales)")
     var size: Int?
@@ -174,10 +168,6 @@ struct Stylize: ParsableCommand {
         if iterations > 100_000_000 { throw InputError("--iterations must be at most 100000000") }
         if lbfgsHistory > 10_000 { throw InputError("--lbfgs-history must be at most 10000") }
         if let learningRate, !learningRate.isFinite { throw InputError("--learning-rate must be finite") }
-        if !(1...100).contains(jpegQuality) { throw InputError("--jpeg-quality must be 1 to 100") }
-        if maxImagePixels < 1 || maxImagePixels > 1 << 40 {
-            throw InputError("--max-image-pixels must be 1 to \(1 << 40)")
-        }
     }
 
     /// The largest --size, scale and style side.
@@ -221,8 +211,8 @@ struct Stylize: ParsableCommand {
         settings.precision = precision
         settings.memoryLimit = parsedMemoryLimit
         settings.tiling = TilingSettings(tileSize: tileSize, halo: tileHalo)
-        settings.maxImagePixels = maxImagePixels
-        settings.jpegQuality = jpegQuality
+        settings.maxImagePixels = imageIOOptions.maxImagePixels
+        settings.jpegQuality = imageIOOptions.jpegQuality
         settings.pruning = compressionOptions.settings
         return settings
     }
