@@ -140,36 +140,40 @@ FAST_CONV_FORWARD(fast_conv_forward_to_float, storage_t, LOAD, FC_LOAD_STORED, F
 FAST_CONV_FORWARD(fast_conv_forward_from_float, float, READ_FLOAT, FC_LOAD_FLOAT, FC_LOAD_EVEN_FLOAT, storage_t, STORE, FC_STORE_STORED)
 FAST_CONV_FORWARD(fast_conv_forward_float, float, READ_FLOAT, FC_LOAD_FLOAT, FC_LOAD_EVEN_FLOAT, float, WRITE_FLOAT, FC_STORE_FLOAT)
 
-// The backward kernels' own blocking (scalar registers, so smaller than the forward's).
+// The backward kernels' own blocking: FAST_CONV_BACKWARD_CB channels by runs of 8 pixels
+// (one float8 each).
 #ifndef FAST_CONV_BACKWARD_CB
 #define FAST_CONV_BACKWARD_CB 4
 #endif
-#ifndef FAST_CONV_BACKWARD_PB
-#define FAST_CONV_BACKWARD_PB 8
-#endif
+
+inline float fc_sum8(const float8 v) {
+    const float4 h = v.lo + v.hi;
+    return (h.x + h.y) + (h.z + h.w);
+}
 
 // Backward to the (padded) input, overwriting gradInput: a gather over the outputs each input
 // position fed, so no atomics.
 //   gradIn[n][c][iy][ix] = Σ_o Σ_ky Σ_kx w[o][c][ky][kx] · gradOut[n][o][(iy−ky)/s][(ix−kx)/s]
 // over the taps where iy−ky and ix−kx are non-negative multiples of s inside the output.
-// A work-item computes KB input channels × PB pixels of one row. global = [⌈Win/PB⌉, Hin, N·⌈C/KB⌉].
+// A work-item computes CB input channels × 8 pixels of one row: at stride 1 away from the
+// row's ends with vector loads, elsewhere lane by lane. global = [⌈Win/8⌉, Hin, N·⌈C/CB⌉].
 __kernel void fast_conv_backward_input(const int channels, const int inHeight, const int inWidth,
                                        const int outChannels, const int ksize, const int stride,
                                        const int outHeight, const int outWidth,
                                        __global const float* restrict gradOutput,
                                        __global const float* restrict weights, const int weightOffset,
                                        __global float* restrict gradInput) {
-    const int x0 = get_global_id(0) * FAST_CONV_BACKWARD_PB, iy = get_global_id(1);
+    const int x0 = get_global_id(0) * 8, iy = get_global_id(1);
     const int groups = (channels + FAST_CONV_BACKWARD_CB - 1) / FAST_CONV_BACKWARD_CB;
     const int n = get_global_id(2) / groups, c0 = get_global_id(2) % groups * FAST_CONV_BACKWARD_CB;
     if (x0 >= inWidth || iy >= inHeight) return;
-    float acc[FAST_CONV_BACKWARD_CB][FAST_CONV_BACKWARD_PB];
-    _Pragma("unroll") for (int i = 0; i < FAST_CONV_BACKWARD_CB; ++i)
-        _Pragma("unroll") for (int p = 0; p < FAST_CONV_BACKWARD_PB; ++p) acc[i][p] = 0.0f;
+    float8 acc[FAST_CONV_BACKWARD_CB];
+    _Pragma("unroll") for (int i = 0; i < FAST_CONV_BACKWARD_CB; ++i) acc[i] = (float8)(0.0f);
     const int taps = FC_K * FC_K;
     const __global float* w = weights + weightOffset;
     int lane[FAST_CONV_BACKWARD_CB];
     _Pragma("unroll") for (int i = 0; i < FAST_CONV_BACKWARD_CB; ++i) lane[i] = min(c0 + i, channels - 1);
+    const int vectorized = FC_S == 1 && x0 >= FC_K - 1 && x0 + 7 < outWidth;
     for (int o = 0; o < outChannels; ++o) {
         const long outPlane = ((long)n * outChannels + o) * outHeight;
         for (int ky = 0; ky < FC_K; ++ky) {
@@ -177,62 +181,95 @@ __kernel void fast_conv_backward_input(const int channels, const int inHeight, c
             if (dy < 0 || dy % FC_S != 0 || dy / FC_S >= outHeight) continue;
             const long row = (outPlane + dy / FC_S) * outWidth;
             for (int kx = 0; kx < FC_K; ++kx) {
-                float v[FAST_CONV_BACKWARD_PB];
-                _Pragma("unroll") for (int p = 0; p < FAST_CONV_BACKWARD_PB; ++p) {
-                    const int dx = x0 + p - kx;
-                    v[p] = (dx >= 0 && dx % FC_S == 0 && dx / FC_S < outWidth) ? gradOutput[row + dx / FC_S] : 0.0f;
+                float8 v;
+                if (vectorized) {
+                    v = vload8(0, gradOutput + row + x0 - kx);
+                } else {
+                    float lanes[8];
+                    for (int p = 0; p < 8; ++p) {
+                        const int dx = x0 + p - kx;
+                        lanes[p] = (dx >= 0 && dx % FC_S == 0 && dx / FC_S < outWidth) ? gradOutput[row + dx / FC_S] : 0.0f;
+                    }
+                    v = vload8(0, lanes);
                 }
-                _Pragma("unroll") for (int i = 0; i < FAST_CONV_BACKWARD_CB; ++i) {
-                    const float wi = w[((long)o * channels + lane[i]) * taps + ky * FC_K + kx];
-                    _Pragma("unroll") for (int p = 0; p < FAST_CONV_BACKWARD_PB; ++p) acc[i][p] = fma(wi, v[p], acc[i][p]);
-                }
+                _Pragma("unroll") for (int i = 0; i < FAST_CONV_BACKWARD_CB; ++i)
+                    acc[i] = fma((float8)(w[((long)o * channels + lane[i]) * taps + ky * FC_K + kx]), v, acc[i]);
             }
         }
     }
     _Pragma("unroll") for (int i = 0; i < FAST_CONV_BACKWARD_CB; ++i) {
         const int c = c0 + i;
         if (c >= channels) break;
-        const long out = (((long)n * channels + c) * inHeight + iy) * inWidth;
-        _Pragma("unroll") for (int p = 0; p < FAST_CONV_BACKWARD_PB; ++p)
-            if (x0 + p < inWidth) gradInput[out + x0 + p] = acc[i][p];
+        const long out = (((long)n * channels + c) * inHeight + iy) * inWidth + x0;
+        if (x0 + 8 <= inWidth) {
+            vstore8(acc[i], 0, gradInput + out);
+        } else {
+            float lanes[8];
+            vstore8(acc[i], 0, lanes);
+            for (int p = 0; x0 + p < inWidth; ++p) gradInput[out + p] = lanes[p];
+        }
     }
 }
 
 // Backward to the weights, ADDED into gradWeights (so images and batches accumulate):
 //   gradW[o][c][ky][kx] += Σ_n Σ_y Σ_x gradOut[n][o][y][x] · in[n][c][y·s+ky][x·s+kx]
-// A work-item computes KB output channels of one (c, ky, kx). global = [k·k, C, ⌈K/KB⌉].
+// A work-item computes CB output channels × 3 consecutive kx of one (c, ky), so that each
+// gradient vector loaded feeds 3 FMAs and each input vector CB; runs of 8 output pixels load
+// vectors (stride 1 or 2), the row's rest goes lane by lane. global = [k·⌈k/3⌉, C, ⌈K/CB⌉].
 __kernel void fast_conv_backward_weights(const int images, const int channels, const int inHeight,
                                          const int inWidth, const int outChannels, const int ksize,
                                          const int stride, const int outHeight, const int outWidth,
                                          __global const storage_t* restrict input,
                                          __global const float* restrict gradOutput,
                                          __global float* restrict gradWeights, const int weightOffset) {
-    const int tap = get_global_id(0), c = get_global_id(1), o0 = get_global_id(2) * FAST_CONV_BACKWARD_CB;
-    const int taps = FC_K * FC_K;
-    if (tap >= taps || c >= channels || o0 >= outChannels) return;
-    const int ky = tap / FC_K, kx = tap % FC_K;
+    const int kxBlocks = (FC_K + 2) / 3;
+    const int ky = get_global_id(0) / kxBlocks, kx0 = get_global_id(0) % kxBlocks * 3;
+    const int c = get_global_id(1), o0 = get_global_id(2) * FAST_CONV_BACKWARD_CB;
+    if (ky >= FC_K || c >= channels || o0 >= outChannels) return;
     const long outPositions = (long)outHeight * outWidth;
-    float acc[FAST_CONV_BACKWARD_CB];
-    _Pragma("unroll") for (int i = 0; i < FAST_CONV_BACKWARD_CB; ++i) acc[i] = 0.0f;
+    int kxs[3];
+    _Pragma("unroll") for (int j = 0; j < 3; ++j) kxs[j] = min(kx0 + j, FC_K - 1);
+    float8 acc[FAST_CONV_BACKWARD_CB][3];
+    _Pragma("unroll") for (int i = 0; i < FAST_CONV_BACKWARD_CB; ++i)
+        _Pragma("unroll") for (int j = 0; j < 3; ++j) acc[i][j] = (float8)(0.0f);
+    // The last x where a run of 8 starts whose reads stay inside the input row.
+    const int vectorEnd = FC_S <= 2 ? outWidth - 8 - (FC_S == 2 ? 1 : 0) : -1;
     long planes[FAST_CONV_BACKWARD_CB];
     for (int n = 0; n < images; ++n) {
         _Pragma("unroll") for (int i = 0; i < FAST_CONV_BACKWARD_CB; ++i)
             planes[i] = ((long)n * outChannels + min(o0 + i, outChannels - 1)) * outPositions;
         const long inPlane = ((long)n * channels + c) * inHeight;
         for (int y = 0; y < outHeight; ++y) {
-            const long inRow = (inPlane + y * FC_S + ky) * inWidth + kx;
+            const long inRow = (inPlane + y * FC_S + ky) * inWidth;
             const long outRow = (long)y * outWidth;
-            for (int x = 0; x < outWidth; ++x) {
-                const float v = LOAD(input, inRow + x * FC_S);
-                _Pragma("unroll") for (int i = 0; i < FAST_CONV_BACKWARD_CB; ++i)
-                    acc[i] = fma(gradOutput[planes[i] + outRow + x], v, acc[i]);
+            int x = 0;
+            for (; x <= vectorEnd; x += 8) {
+                float8 v[3];
+                _Pragma("unroll") for (int j = 0; j < 3; ++j)
+                    v[j] = FC_S == 1 ? FC_HALF_LOAD(8, input, inRow + x + kxs[j])
+                                     : FC_HALF_LOAD(16, input, inRow + 2 * x + kxs[j]).even;
+                _Pragma("unroll") for (int i = 0; i < FAST_CONV_BACKWARD_CB; ++i) {
+                    const float8 g = vload8(0, gradOutput + planes[i] + outRow + x);
+                    _Pragma("unroll") for (int j = 0; j < 3; ++j) acc[i][j] = fma(g, v[j], acc[i][j]);
+                }
+            }
+            for (; x < outWidth; ++x) {
+                float v[3];
+                _Pragma("unroll") for (int j = 0; j < 3; ++j) v[j] = LOAD(input, inRow + (long)x * FC_S + kxs[j]);
+                _Pragma("unroll") for (int i = 0; i < FAST_CONV_BACKWARD_CB; ++i) {
+                    const float g = gradOutput[planes[i] + outRow + x];
+                    _Pragma("unroll") for (int j = 0; j < 3; ++j) acc[i][j].s0 = fma(g, v[j], acc[i][j].s0);
+                }
             }
         }
     }
     _Pragma("unroll") for (int i = 0; i < FAST_CONV_BACKWARD_CB; ++i) {
         const int o = o0 + i;
         if (o >= outChannels) break;
-        gradWeights[weightOffset + ((long)o * channels + c) * taps + tap] += acc[i];
+        _Pragma("unroll") for (int j = 0; j < 3; ++j) {
+            if (kx0 + j >= FC_K) break;
+            gradWeights[weightOffset + (((long)o * channels + c) * FC_K + ky) * FC_K + kx0 + j] += fc_sum8(acc[i][j]);
+        }
     }
 }
 

@@ -33,14 +33,14 @@ final class TransformerNetworkTests: XCTestCase {
         return weights
     }
 
-    /// One program for every layer (the ops' tests cover the per-shape defaults), so that a
-    /// cold kernel cache builds little.
+    /// One program for every layer, one StridedConvolutionTests builds too (the ops' tests
+    /// cover the per-shape defaults), so that a cold kernel cache builds little.
     func makeNetwork(
         _ library: KernelLibrary, _ weights: [String: [Float]], styles: Int = 1
     ) throws -> TransformerNetwork {
         let network = try TransformerNetwork(
             library: library, weights: weights, widths: widths, residualBlocks: blocks, styles: styles)
-        network.tuning = { _ in StridedConvTuning(channelBlock: 4, pixelBlock: 8, specializesShape: false) }
+        network.tuning = { _ in StridedConvTuning(channelBlock: 2, pixelBlock: 8, specializesShape: false) }
         return network
     }
 

@@ -5,11 +5,14 @@ import StyleEngine
 
 /// `stylize-bench --transformer`: pytorch/examples' TransformerNet (random weights) on the
 /// device: apply at each size in each precision, a training step (forward keeping
-/// activations and backward to every weight), and with --profile each layer's convolution
+/// activations and backward to every weight; sizes up to 256), and with --profile each layer's convolution
 /// alone at several blockings (StridedConvTuning), to see where the time goes.
 struct TransformerBench {
     let gpu: ComputeDevice
     let repeats: Int
+
+    /// Training steps are timed up to this side (TransformerNet trains at 256²).
+    static let largestTrainingSize = 256
 
     struct Row: Codable {
         let size: Int
@@ -69,7 +72,7 @@ struct TransformerBench {
                     try network.forward(image: image, height: size, width: size, output: output)
                 }
                 var trainSeconds: Double?
-                if train && precision == .fp32 {
+                if train && precision == .fp32 && size <= Self.largestTrainingSize {
                     try network.parameters.makeGradients()
                     trainSeconds = try seconds {
                         try network.forward(image: image, height: size, width: size, output: output, training: true)

@@ -1,16 +1,20 @@
 import CLRuntime
 import StyleEngine
 
-/// The device tensors of one TransformerNet pass at one input shape: per layer its
-/// (upsampled,) padded input, its conv output, its norm output and the norm's statistics,
-/// and float gradient scratch for the backward. Kept by the network between calls of one
-/// shape.
+/// The device tensors of one TransformerNet pass at one input shape, kept by the network
+/// between calls of one shape.
+///
+/// Training keeps every layer's (upsampled,) padded input, conv output, norm output and
+/// residual sum for the backward, plus float gradient scratch. Apply keeps only what the next
+/// layers read: one upsampling buffer, one padding buffer, and three outputs in rotation (a
+/// layer's input and a residual block's input stay while it writes the third); norms and
+/// residual sums work in place.
 final class TransformerActivations: @unchecked Sendable {
     let input: TensorShape
     let training: Bool
     /// Per layer, in order; `resampled` only where the layer upsamples, `normalized` only
-    /// where it has a norm and the pass is training (apply normalizes in place), `sum` only
-    /// where it closes a residual block.
+    /// where it has a norm and the pass is training, `sums` only where it closes a residual
+    /// block (in apply, the conv output itself).
     var resampled: [StoredBuffer?] = []
     var padded: [StoredBuffer] = []
     /// nil for the last layer, which writes the caller's float output.
@@ -25,24 +29,49 @@ final class TransformerActivations: @unchecked Sendable {
     init(library: KernelLibrary, layers: [TransformerLayer], input: TensorShape, training: Bool) throws {
         self.input = input
         self.training = training
+        func allocate(_ count: Int) throws -> StoredBuffer { try StoredBuffer.allocate(library: library, count: count) }
+        var shapes: [(resampled: TensorShape, padded: TensorShape, conv: StridedConvShape)] = []
         var shape = input
-        var largest = input.count
         for layer in layers {
-            let (resampled, padded, conv) = layer.shapes(input: shape)
-            self.resampled.append(layer.upsample ? try StoredBuffer.allocate(library: library, count: resampled.count) : nil)
-            self.padded.append(try StoredBuffer.allocate(library: library, count: padded.count))
-            let writesOutput = layer.norm == nil && !layer.closesResidual
-            self.convolved.append(writesOutput ? nil : try StoredBuffer.allocate(library: library, count: conv.output.count))
-            self.normalized.append(
-                layer.norm != nil && training ? try StoredBuffer.allocate(library: library, count: conv.output.count) : nil)
-            self.sums.append(
-                layer.closesResidual ? try StoredBuffer.allocate(library: library, count: conv.output.count) : nil)
-            self.statistics.append(
-                layer.norm != nil
-                    ? try library.gpu.buffer(Float.self, count: InstanceNorm.statisticsCount(conv.output)) : nil)
-            largest = max(largest, resampled.count, padded.count, conv.output.count)
-            shape = conv.output
+            shapes.append(layer.shapes(input: shape))
+            shape = shapes.last!.conv.output
         }
-        if training { scratch = try (0..<4).map { _ in try library.gpu.buffer(Float.self, count: largest) } }
+        let largestResampled = zip(layers, shapes).filter { $0.0.upsample }.map { $0.1.resampled.count }.max()
+        let largestPadded = shapes.map(\.padded.count).max()!
+        let largestOutput = shapes.map(\.conv.output.count).max()!
+        let sharedResampled = try training ? nil : largestResampled.map(allocate)
+        let sharedPadded = try training ? nil : allocate(largestPadded)
+        let rotation = try training ? [] : (0..<3).map { _ in try allocate(largestOutput) }
+        // Apply: which rotation buffer holds the current input and the open block's input.
+        var inputSlot: Int?
+        var blockSlot: Int?
+        for (index, layer) in layers.enumerated() {
+            let (resampled, padded, conv) = shapes[index]
+            let writesOutput = index == layers.count - 1
+            statistics.append(
+                layer.norm != nil ? try library.gpu.buffer(Float.self, count: InstanceNorm.statisticsCount(conv.output)) : nil)
+            if training {
+                self.resampled.append(layer.upsample ? try allocate(resampled.count) : nil)
+                self.padded.append(try allocate(padded.count))
+                convolved.append(writesOutput ? nil : try allocate(conv.output.count))
+                normalized.append(layer.norm != nil ? try allocate(conv.output.count) : nil)
+                sums.append(layer.closesResidual ? try allocate(conv.output.count) : nil)
+                continue
+            }
+            self.resampled.append(layer.upsample ? sharedResampled : nil)
+            self.padded.append(sharedPadded!)
+            normalized.append(nil)
+            let opensResidual = index + 1 < layers.count && layers[index + 1].closesResidual
+            if opensResidual { blockSlot = inputSlot }
+            let slot = (0..<3).first { $0 != inputSlot && $0 != blockSlot }!
+            convolved.append(writesOutput ? nil : rotation[slot])
+            sums.append(layer.closesResidual ? rotation[slot] : nil)
+            if layer.closesResidual { blockSlot = nil }
+            inputSlot = slot
+        }
+        if training {
+            let largest = max(input.count, largestResampled ?? 0, largestPadded, largestOutput)
+            scratch = try (0..<4).map { _ in try library.gpu.buffer(Float.self, count: largest) }
+        }
     }
 }

@@ -29,7 +29,7 @@ public enum InstanceNorm {
         output.requireCount(shape.count, "instance norm output")
         affine.require(shape, "instance norm affine")
         precondition(statistics.count >= statisticsCount(shape), "instance norm statistics")
-        let group = try Self.groupSize(groupSize, library: library)
+        let group = Self.groupSize(groupSize, library: library)
         try library.kernel("instance_norm", "instance_norm_forward").enqueue(
             on: library.queue, global: [group, shape.planes], local: [group, 1], shape.positions, shape.channels,
             epsilon, relu ? 1 : 0, input, affine.gamma.buffer, affine.gamma.offset, affine.beta.buffer,
@@ -49,7 +49,7 @@ public enum InstanceNorm {
         affine.require(shape, "instance norm affine")
         precondition(gradOutput.count >= shape.count && gradInput.count >= shape.count)
         precondition(statistics.count >= statisticsCount(shape), "instance norm statistics")
-        let group = try Self.groupSize(groupSize, library: library)
+        let group = Self.groupSize(groupSize, library: library)
         try library.kernel("instance_norm", "instance_norm_backward").enqueue(
             on: library.queue, global: [group, shape.planes], local: [group, 1], shape.positions, shape.channels,
             relu ? 1 : 0, input, affine.gamma.buffer, affine.gamma.offset, affine.beta.buffer, affine.beta.offset,
@@ -64,8 +64,8 @@ public enum InstanceNorm {
     }
 
     /// The work-group width: asked, or the library's reduction width (1 on CPUs, where one
-    /// work-item per plane walks it; a tree of 64 on GPUs), capped by the device.
-    static func groupSize(_ asked: Int?, library: KernelLibrary) throws -> Int {
+    /// work-item per plane walks it; a tree of 64 on GPUs).
+    static func groupSize(_ asked: Int?, library: KernelLibrary) -> Int {
         let size = asked ?? library.reduceLocal
         precondition(size > 0 && size & (size - 1) == 0, "instance norm group size \(size) is not a power of two")
         return size

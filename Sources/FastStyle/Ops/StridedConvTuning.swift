@@ -33,9 +33,9 @@ public struct StridedConvTuning: Hashable, Sendable, CustomStringConvertible {
         StridedConvTuning(channelBlock: min(6, shape.outChannels), pixelBlock: 16)
     }
 
-    /// The backward kernels' blocking (FAST_CONV_BACKWARD_CB channels × _PB pixels, their
-    /// defaults): scalar accumulators, independent of the forward's.
-    static let backwardBlocks = (channels: 4, pixels: 8)
+    /// The backward kernels' channel blocking (FAST_CONV_BACKWARD_CB's default), by runs of
+    /// 8 pixels, independent of the forward's.
+    static let backwardChannelBlock = 4
 
     /// The `-D` options of the program for a convolution of `shape`.
     public func buildOptions(for shape: StridedConvShape) -> String {

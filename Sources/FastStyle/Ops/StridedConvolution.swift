@@ -51,7 +51,7 @@ public enum StridedConvolution {
         let tuning = tuning ?? .default(for: shape)
         precondition(gradOutput.count >= shape.output.count && gradInput.count >= shape.input.count)
         precondition(weights.count == shape.weightCount, "weights: \(weights.count) for \(shape)")
-        let (channelBlock, pixelBlock) = StridedConvTuning.backwardBlocks
+        let (channelBlock, pixelBlock) = (StridedConvTuning.backwardChannelBlock, 8)
         let groups = (shape.inChannels + channelBlock - 1) / channelBlock
         try library.kernel("fast_conv", "fast_conv_backward_input", options: tuning.buildOptions(for: shape)).enqueue(
             on: library.queue,
@@ -71,11 +71,12 @@ public enum StridedConvolution {
         input.requireCount(shape.input.count, "convolution input")
         precondition(gradOutput.count >= shape.output.count)
         precondition(gradWeights.count == shape.weightCount, "weight gradient: \(gradWeights.count) for \(shape)")
-        let taps = shape.kernelSize * shape.kernelSize
-        let channelBlock = StridedConvTuning.backwardBlocks.channels
+        let channelBlock = StridedConvTuning.backwardChannelBlock
+        // A work-item per (ky, three consecutive kx).
+        let tapBlocks = shape.kernelSize * ((shape.kernelSize + 2) / 3)
         try library.kernel("fast_conv", "fast_conv_backward_weights", options: tuning.buildOptions(for: shape)).enqueue(
             on: library.queue,
-            global: [taps, shape.inChannels, (shape.outChannels + channelBlock - 1) / channelBlock],
+            global: [tapBlocks, shape.inChannels, (shape.outChannels + channelBlock - 1) / channelBlock],
             shape.images, shape.inChannels, shape.inHeight, shape.inWidth, shape.outChannels, shape.kernelSize,
             shape.stride, shape.outHeight, shape.outWidth, input, gradOutput, gradWeights.buffer, gradWeights.offset)
         if let gradBias {
