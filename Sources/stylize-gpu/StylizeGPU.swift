@@ -14,6 +14,6 @@ struct StylizeGPU: ParsableCommand {
               stylize-gpu --device 0 --content photo.jpg --style painting.png -o out.png
             """,
         version: StylizeGPUVersion.string,
-        subcommands: [Stylize.self, Apply.self, Evaluate.self, Devices.self, Styles.self, ManifestCommand.self, Prune.self, Quantize.self],
+        subcommands: [Stylize.self, Apply.self, Train.self, Evaluate.self, Devices.self, Styles.self, ManifestCommand.self, Prune.self, Quantize.self],
         defaultSubcommand: Stylize.self)
 }

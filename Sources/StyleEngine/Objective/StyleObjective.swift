@@ -40,12 +40,19 @@ public final class StyleObjective: Objective, @unchecked Sendable {
         gradGram = try gpu.buffer(Float.self, count: maxChannels * maxChannels)
         slots = try LossSlots(settings: settings, scalars: scalars)
 
+        for name in settings.contentLayers {
+            contentTargets[name] = try gpu.buffer(Float.self, count: pass.activation(name).count)
+        }
+        try setContent(content)
+    }
+
+    /// Takes `content` [3×H×W, preprocessed, the objective's size] as the content whose
+    /// activations the content loss compares with (a trainer's next photo), in place.
+    public func setContent(_ content: Buffer<Float>) throws {
         try pass.forward(image: content)
         for name in settings.contentLayers {
             let features = pass.activation(name)
-            let target = try gpu.buffer(Float.self, count: features.count)
-            try features.buffer.copyAsFloats(to: target, count: features.count, library: library)
-            contentTargets[name] = target
+            try features.buffer.copyAsFloats(to: contentTargets[name]!, count: features.count, library: library)
         }
     }
 

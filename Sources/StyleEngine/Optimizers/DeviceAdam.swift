@@ -50,6 +50,19 @@ public final class DeviceAdam: DeviceOptimizer, @unchecked Sendable {
         step = state.step
     }
 
+    /// The moments and step count, for a checkpoint that resumes exactly.
+    public func state() throws -> (first: [Float], second: [Float], step: Int) {
+        (try firstMoment.download(queue: library.queue), try secondMoment.download(queue: library.queue), step)
+    }
+
+    /// Takes a checkpoint's `state()` back, bit for bit.
+    public func restore(first: [Float], second: [Float], step: Int) throws {
+        precondition(first.count == count && second.count == count, "moments of another size")
+        try firstMoment.upload(first, queue: library.queue)
+        try secondMoment.upload(second, queue: library.queue)
+        self.step = step
+    }
+
     public func update(image: Buffer<Float>, gradient: Buffer<Float>, scalars values: [Float]) throws {
         step += 1
         let correction1 = Float(1 - pow(Double(beta1), Double(step)))

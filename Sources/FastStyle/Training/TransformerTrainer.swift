@@ -1,0 +1,216 @@
+import CLRuntime
+import Foundation
+import StyleEngine
+
+/// Trains a transform network on the device: each step a batch of photo crops through the
+/// network, each result through VGG19's loss (content against its photo, Gram style, TV, as in
+/// the losses spec), the gradients back through the network to every weight, and one Adam
+/// update. The host reads only the loss scalars inside the loop. Checkpoints every
+/// `checkpointEvery` steps and at the end (the model file and a checkpoint that resumes
+/// exactly); a stop request ends the run at a step boundary with both written.
+public final class TransformerTrainer {
+    public let settings: TrainerSettings
+    public let session: EngineSession
+    public let network: TransformerNetwork
+    let photos: PhotoBatchSource
+    let styles: StyleSource
+    let vggWeightsHash: String
+
+    /// `session`: FP32, its network with every layer the loss needs. `styleImages` as read.
+    public init(
+        settings: TrainerSettings, session: EngineSession, styleImages: [RGBImage], vggWeightsHash: String,
+        initialModel: TransformerModel?
+    ) throws {
+        precondition(session.precision == .fp32, "training runs in FP32")
+        self.settings = settings
+        self.session = session
+        self.vggWeightsHash = vggWeightsHash
+        photos = try PhotoBatchSource(
+            directory: settings.imagesDirectory, side: settings.size, batchSize: settings.batchSize, seed: settings.seed,
+            maxPixels: settings.maxImagePixels)
+        styles = StyleSource(images: styleImages, layers: settings.loss.styleLayers)
+        let weights = initialModel?.tensors.mapValues(\.values) ?? Self.initialWeights(seed: settings.seed)
+        network = try TransformerNetwork(library: session.library, weights: weights, styles: 1)
+        try network.parameters.makeGradients()
+    }
+
+    /// PyTorch's default initialization of `TransformerNet`, seeded: each conv's weights and
+    /// bias uniform in ±1/√fan-in, every norm's γ 1 and β 0.
+    public static func initialWeights(seed: UInt64) -> [String: [Float]] {
+        var random = SplitMix64(seed: seed ^ 0x5EED)
+        var weights: [String: [Float]] = [:]
+        let entries = TransformerNetwork.parameterEntries()
+        let counts = Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0.count) })
+        for (name, count) in entries {
+            if name.hasSuffix(".conv2d.weight") || name.hasSuffix(".conv2d.bias") {
+                let weight = name.replacingOccurrences(of: ".conv2d.bias", with: ".conv2d.weight")
+                let bias = weight.replacingOccurrences(of: ".conv2d.weight", with: ".conv2d.bias")
+                let bound = 1 / Float(Double(counts[weight]! / counts[bias]!).squareRoot())
+                weights[name] = (0..<count).map { _ in random.symmetric() * bound }
+            } else {
+                weights[name] = [Float](repeating: name.hasSuffix(".weight") ? 1 : 0, count: count)
+            }
+        }
+        return weights
+    }
+
+    /// Trains from `resume` (a checkpoint) or from the start, up to `settings.steps`.
+    public func run(
+        resume: Bool, progress: (TrainingProgress) -> Void = { _ in }, shouldStop: () -> Bool = { false },
+        log: (String) -> Void = { _ in }
+    ) throws -> TrainingReport {
+        let begin = Date()
+        let library = session.library
+        let (side, count) = (settings.size, settings.batchSize)
+        let plane = side * side
+        var report = TrainingReport(device: session.info.name, settings: settings)
+        let adam = try DeviceAdam(library: library, count: network.parameters.count, learningRate: settings.learningRate)
+        var step = 0
+        if resume {
+            let checkpoint = try TrainingCheckpoint.read(path: settings.checkpointPath)
+            if checkpoint.settings.identity != settings.identity {
+                throw TrainingError.checkpointMismatch(
+                    path: settings.checkpointPath, reason: Self.difference(checkpoint.settings, settings))
+            }
+            for (name, values) in checkpoint.tensors { try network.parameters.slice(name).upload(values, queue: library.queue) }
+            try adam.restore(first: checkpoint.adamFirst, second: checkpoint.adamSecond, step: checkpoint.adamStep)
+            step = checkpoint.step
+            log("resuming at step \(step) of \(settings.steps) from \(settings.checkpointPath)")
+        }
+        report.startStep = step
+        let styleSide = settings.styleSize ?? side
+        // Each image's loss is averaged over the batch: its weights divided by the batch size.
+        var loss = settings.loss
+        loss.contentWeight /= Float(count)
+        loss.styleWeight /= Float(count)
+        loss.totalVariationWeight /= Float(count)
+        let targets = try styles.targets(session: session, side: styleSide, scratchLimit: 1 << 24)
+        let input = try library.gpu.buffer(Float.self, count: count * 3 * plane)
+        let contents = try library.gpu.buffer(Float.self, count: count * 3 * plane)
+        let output = try library.gpu.buffer(Float.self, count: count * 3 * plane)
+        let gradOutput = try library.gpu.buffer(Float.self, count: count * 3 * plane)
+        let vggImage = try library.gpu.buffer(Float.self, count: 3 * plane)
+        let vggContent = try library.gpu.buffer(Float.self, count: 3 * plane)
+        let vggGradient = try library.gpu.buffer(Float.self, count: 3 * plane)
+        try session.scalars.scoped {
+            let objective = try StyleObjective(
+                library: library, scalars: session.scalars, network: session.network, targets: targets, height: side,
+                width: side, settings: loss, content: vggContent)
+            let started = Date()
+            var stepsThisRun = 0
+            while step < settings.steps {
+                if stepsThisRun > 0 && shouldStop() {
+                    report.interrupted = true
+                    break
+                }
+                let batch = try photos.batch(step: step)
+                try input.upload(batch.rgb, queue: library.queue)
+                try contents.upload(batch.vgg, queue: library.queue)
+                try network.forward(image: input, images: count, height: side, width: side, output: output, training: true)
+                var parts = LossParts(content: 0, style: 0, totalVariation: 0)
+                for image in 0..<count {
+                    try vggContent.copy(from: contents, sourceOffset: image * 3 * plane, count: 3 * plane, queue: library.queue)
+                    try objective.setContent(vggContent)
+                    try VGGInputBridge.forward(library: library, rgb: output, index: image, height: side, width: side, vgg: vggImage)
+                    try objective.evaluate(image: vggImage, gradient: vggGradient)
+                    try VGGInputBridge.backward(
+                        library: library, gradVGG: vggGradient, index: image, height: side, width: side, gradRGB: gradOutput)
+                    let imageParts = objective.lossParts(from: try session.scalars.read())
+                    parts.content += imageParts.content
+                    parts.style += imageParts.style
+                    parts.totalVariation += imageParts.totalVariation
+                }
+                if !parts.isFinite { throw TrainingError.nonFiniteLoss(step: step) }
+                try network.parameters.zeroGradients()
+                try network.backward(gradOutput: gradOutput)
+                try adam.update(image: network.parameters.values, gradient: network.parameters.gradients!, scalars: [])
+                step += 1
+                stepsThisRun += 1
+                let elapsed = Date().timeIntervalSince(started)
+                report.steps.append(
+                    .init(
+                        step: step, loss: parts.total, content: parts.content, style: parts.style,
+                        totalVariation: parts.totalVariation, elapsedSeconds: elapsed))
+                progress(
+                    TrainingProgress(step: step, steps: settings.steps, loss: parts, elapsed: elapsed, stepsThisRun: stepsThisRun))
+                if step % max(1, settings.checkpointEvery) == 0 && step < settings.steps {
+                    try checkpoint(step: step, adam: adam)
+                }
+            }
+            report.secondsPerStep = stepsThisRun > 0 ? Date().timeIntervalSince(started) / Double(stepsThisRun) : 0
+        }
+        try checkpoint(step: step, adam: adam)
+        report.totalSeconds = Date().timeIntervalSince(begin)
+        report.peakDeviceBytes = session.peakAllocatedBytes
+        return report
+    }
+
+    /// The model as it is now, with how it was trained in its metadata.
+    public func model() throws -> TransformerModel {
+        let values = try network.parameters.download()
+        let shapes = Self.shapes()
+        var training = TrainingSettings(trainer: "stylize-gpu", lossNetwork: "VGG19")
+        training.styleImages = settings.stylePaths.map { URL(fileURLWithPath: $0).lastPathComponent }
+        training.styleSize = settings.styleSize ?? settings.size
+        training.imageSize = settings.size
+        training.batchSize = settings.batchSize
+        training.iterations = settings.steps
+        training.learningRate = Double(settings.learningRate)
+        training.contentWeight = Double(settings.loss.contentWeight)
+        training.styleWeight = Double(settings.loss.styleWeight)
+        training.tvWeight = Double(settings.loss.totalVariationWeight)
+        training.contentLayers = settings.loss.contentLayers
+        training.styleLayers = settings.loss.styleLayers
+        training.dataset = settings.imagesDirectory
+        training.seed = settings.seed
+        return try TransformerModel(
+            tensors: values.mapValues { ModelTensor(shape: [$0.count], values: $0) }.reshaped(shapes),
+            styleNames: training.styleImages, training: training, vggWeightsHash: vggWeightsHash)
+    }
+
+    /// Writes the model, then the checkpoint, each atomically.
+    private func checkpoint(step: Int, adam: DeviceAdam) throws {
+        try model().write(to: settings.outputPath)
+        let state = try adam.state()
+        try TrainingCheckpoint(
+            step: step, settings: settings, tensors: try network.parameters.download(), adamFirst: state.first,
+            adamSecond: state.second, adamStep: state.step
+        ).write(to: settings.checkpointPath, shapes: Self.shapes())
+    }
+
+    /// Every tensor's PyTorch shape, by name.
+    static func shapes() -> [String: [Int]] {
+        var shapes: [String: [Int]] = [:]
+        for layer in TransformerLayer.transformerNet(widths: [32, 64, 128], residualBlocks: 5) {
+            shapes[layer.weightName] = [layer.outChannels, layer.inChannels, layer.kernelSize, layer.kernelSize]
+            shapes[layer.biasName] = [layer.outChannels]
+            if let gamma = layer.gammaName, let beta = layer.betaName {
+                shapes[gamma] = [layer.outChannels]
+                shapes[beta] = [layer.outChannels]
+            }
+        }
+        return shapes
+    }
+
+    /// The first setting that differs, for the refusal.
+    static func difference(_ a: TrainerSettings, _ b: TrainerSettings) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let left = try? JSONSerialization.jsonObject(with: encoder.encode(a.identity)) as? [String: Any],
+            let right = try? JSONSerialization.jsonObject(with: encoder.encode(b.identity)) as? [String: Any]
+        else { return "settings differ" }
+        for key in left.keys.sorted() where "\(left[key] ?? "")" != "\(right[key] ?? "")" {
+            return "\(key) was \(left[key] ?? "none"), now \(right[key] ?? "none")"
+        }
+        return "settings differ"
+    }
+}
+
+extension Dictionary where Key == String, Value == ModelTensor {
+    /// Each tensor given its shape from `shapes` (flat where none is known).
+    func reshaped(_ shapes: [String: [Int]]) -> [String: ModelTensor] {
+        Dictionary(uniqueKeysWithValues: map { name, tensor in
+            (name, ModelTensor(shape: shapes[name] ?? tensor.shape, values: tensor.values))
+        })
+    }
+}
