@@ -4,6 +4,10 @@ import XCTest
 
 /// `prune`, `quantize`, `--prune` and their files through `--weights`, end to end.
 final class CLICompressionTests: XCTestCase {
+    /// Whole runs of the network, several per test: minutes on a busy 2-core machine.
+    override func setUp() { CLI.currentTimeout = 300 }
+    override func tearDown() { CLI.currentTimeout = CLI.defaultTimeout }
+
     func testPruneQuantizeAndRunWithTheFileEqualsPruningInTheRun() throws {
         guard (try? VGG19Weights.locate(explicitPath: nil)) != nil else { throw XCTSkip("weights not fetched") }
         let directory = try CLI.temporaryDirectory()

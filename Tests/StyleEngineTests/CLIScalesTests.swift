@@ -5,6 +5,9 @@ import XCTest
 /// Coarse-to-fine runs, the quality metrics in the report, and `stylize-gpu evaluate`, end to
 /// end as processes.
 final class CLIScalesTests: CLITestCase {
+    /// Runs of a few hundred pixels in tiles or scales: minutes on a busy 2-core machine.
+    override class var processTimeout: TimeInterval { 300 }
+
 
     struct Report: Decodable {
         struct Iteration: Decodable {

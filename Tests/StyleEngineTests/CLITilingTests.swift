@@ -5,6 +5,9 @@ import XCTest
 /// Tiled runs end to end as processes: the same losses as one pass, no seams, the printed
 /// plan, every buffer under the memory limit, refusals only of what cannot run.
 final class CLITilingTests: CLITestCase {
+    /// Runs of a few hundred pixels in tiles or scales: minutes on a busy 2-core machine.
+    override class var processTimeout: TimeInterval { 300 }
+
 
     struct Report: Decodable {
         struct Iteration: Decodable {
@@ -112,6 +115,10 @@ final class CLITilingTests: CLITestCase {
 /// for it) against one: the same losses. The time each takes is measured by
 /// bench/multi-device, not here.
 final class CLIMultiDeviceTests: XCTestCase {
+    /// Whole runs of the network, several per test: minutes on a busy 2-core machine.
+    override func setUp() { CLI.currentTimeout = 300 }
+    override func tearDown() { CLI.currentTimeout = CLI.defaultTimeout }
+
     func testTwoDevicesGiveTheLossesOfOne() throws {
         guard (try? VGG19Weights.locate(explicitPath: nil)) != nil else {
             throw XCTSkip("VGG19 weights are not fetched (scripts/fetch-weights); scripts/test fetches them")

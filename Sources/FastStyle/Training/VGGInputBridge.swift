@@ -6,8 +6,8 @@ import StyleEngine
 /// forward: image `index` of `rgb` [N×3×H×W, RGB on 0–255] → `vgg` [3×H×W, BGR minus the
 /// ImageNet mean] (overwrites vgg). backward: ∂L/∂vgg [3×H×W] → ∂L/∂rgb of image `index`
 /// (overwrites that image's part of gradRGB, the other images' untouched).
-enum VGGInputBridge {
-    static func forward(
+public enum VGGInputBridge {
+    public static func forward(
         library: KernelLibrary, rgb: Buffer<Float>, index: Int, height: Int, width: Int, vgg: Buffer<Float>
     ) throws {
         let plane = height * width
@@ -16,7 +16,7 @@ enum VGGInputBridge {
             on: library.queue, global: [plane], plane, index * 3 * plane, rgb, vgg, mean[0], mean[1], mean[2])
     }
 
-    static func backward(
+    public static func backward(
         library: KernelLibrary, gradVGG: Buffer<Float>, index: Int, height: Int, width: Int, gradRGB: Buffer<Float>
     ) throws {
         let plane = height * width

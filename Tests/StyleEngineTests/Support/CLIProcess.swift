@@ -68,6 +68,8 @@ final class CLIProcess: @unchecked Sendable {
 enum CLI {
     /// How long a test lets one process run unless it says otherwise.
     static let defaultTimeout: TimeInterval = 60
+    /// The timeout of the test running now: its class's `processTimeout` (`CLITestCase`).
+    nonisolated(unsafe) static var currentTimeout = defaultTimeout
 
     static var executable: URL {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appending(path: "stylize-gpu")
@@ -89,12 +91,12 @@ enum CLI {
     @discardableResult
     static func run(
         _ arguments: [String], environment: [String: String] = [:], removingEnvironment: [String] = [],
-        interruptAfter: String? = nil, signal: Int32 = SIGINT, timeout: TimeInterval = defaultTimeout,
+        interruptAfter: String? = nil, signal: Int32 = SIGINT, timeout: TimeInterval? = nil,
         file: StaticString = #filePath, line: UInt = #line
     ) throws -> CLIResult {
         let running = try CLIProcess(
-            arguments, environment: environment, removingEnvironment: removingEnvironment, timeout: timeout, file: file,
-            line: line)
+            arguments, environment: environment, removingEnvironment: removingEnvironment,
+            timeout: timeout ?? currentTimeout, file: file, line: line)
         let err = running.stderr
         let errorData: Data
         if let interruptAfter {

@@ -11,7 +11,12 @@ class CLITestCase: XCTestCase {
     /// Whether the class's tests run the network (and so need the weights).
     class var needsWeights: Bool { true }
 
+    /// How long each process the class's tests start may run before it is killed and the test
+    /// fails: a minute, more for classes whose runs are large by design.
+    class var processTimeout: TimeInterval { CLI.defaultTimeout }
+
     override func setUpWithError() throws {
+        CLI.currentTimeout = Self.processTimeout
         if Self.needsWeights, (try? VGG19Weights.locate(explicitPath: nil)) == nil {
             throw XCTSkip("VGG19 weights are not fetched (scripts/fetch-weights); scripts/test fetches them")
         }
@@ -19,6 +24,7 @@ class CLITestCase: XCTestCase {
     }
 
     override func tearDownWithError() throws {
+        CLI.currentTimeout = CLI.defaultTimeout
         if let directory { try? FileManager.default.removeItem(at: directory) }
     }
 
