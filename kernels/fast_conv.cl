@@ -71,66 +71,73 @@
 #define FC_S stride
 #endif
 
-// Forward, overwriting output. global = [⌈K/KB⌉, ⌈Wo/PB⌉, N·Ho]: channel groups vary
+// Forward, overwriting output. A work-item computes `groupsPerItem` groups of KB channels
+// in turn (their input rows stay in L1; fewer, longer work-groups for PoCL to schedule) ×
+// PB pixels of one row. global = [⌈K/(KB·groupsPerItem)⌉, ⌈Wo/PB⌉, N·Ho]: channel groups vary
 // fastest, so consecutive work-groups read the same input rows while they are in the cache;
-// with FAST_CONV_PIXELS_FIRST, [⌈Wo/PB⌉, ⌈K/KB⌉, N·Ho]: a group's weights stay in the cache
-// along the row instead (large filters on small planes). Blocks whose reads stay inside the row, at stride 1 or 2, load vectors; the row's last
-// block and other strides gather lane by lane.
+// with FAST_CONV_PIXELS_FIRST, [⌈Wo/PB⌉, ⌈K/(KB·groupsPerItem)⌉, N·Ho]: a group's weights stay
+// in the cache along the row instead. Blocks whose reads stay inside the row, at stride 1 or
+// 2, load vectors; the row's last block and other strides gather lane by lane.
 #define FAST_CONV_FORWARD(NAME, INPUT_T, READ, READV, READV2, OUTPUT_T, WRITE, WRITEV)                  \
 __kernel void NAME(const int channels, const int inHeight, const int inWidth, const int outChannels,     \
                    const int ksize, const int stride, const int outHeight, const int outWidth,           \
+                   const int groupsPerItem,                                                              \
                    __global const INPUT_T* restrict input, __global const float* restrict weights,       \
                    const int weightOffset, const int useBias, __global const float* restrict bias,       \
                    const int biasOffset, __global OUTPUT_T* restrict output) {                           \
-    const int o0 = get_global_id(FC_GROUP_AXIS) * FAST_CONV_KB;                                          \
+    const int firstGroup = get_global_id(FC_GROUP_AXIS) * groupsPerItem;                                 \
     const int x0 = get_global_id(1 - FC_GROUP_AXIS) * FAST_CONV_PB;                                      \
     const int n = get_global_id(2) / outHeight, y = get_global_id(2) % outHeight;                        \
-    if (o0 >= outChannels || x0 >= outWidth) return;                                                     \
-    FC_VEC acc[FAST_CONV_KB];                                                                            \
-    _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i) acc[i] = (FC_VEC)(0.0f);                    \
-    const int vectorized = (FC_S == 1 || FC_S == 2)                                                  \
-        && (x0 + FAST_CONV_PB - 1) * FC_S + FC_K - 1 + (FC_S - 1) < inWidth;                        \
-    const int taps = FC_K * FC_K;                                                                      \
+    if (x0 >= outWidth) return;                                                                          \
+    const int vectorized = (FC_S == 1 || FC_S == 2)                                                      \
+        && (x0 + FAST_CONV_PB - 1) * FC_S + FC_K - 1 + (FC_S - 1) < inWidth;                             \
+    const int full = x0 + FAST_CONV_PB <= outWidth;                                                      \
+    const int taps = FC_K * FC_K;                                                                        \
     const __global float* w = weights + weightOffset;                                                    \
-    long filter[FAST_CONV_KB];                                                                           \
-    _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i)                                             \
-        filter[i] = (long)min(o0 + i, outChannels - 1) * channels * taps;                                \
-    for (int c = 0; c < channels; ++c) {                                                                 \
-        const long plane = ((long)n * channels + c) * inHeight;                                          \
-        for (int ky = 0; ky < FC_K; ++ky) {                                                             \
-            const long row = (plane + y * FC_S + ky) * inWidth + (long)x0 * FC_S;                    \
-            const int tapRow = c * taps + ky * FC_K;                                                    \
-            for (int kx = 0; kx < FC_K; ++kx) {                                                         \
-                FC_VEC v;                                                                                \
-                if (vectorized && FC_S == 1) {                                                         \
-                    v = READV(input, row + kx);                                                          \
-                } else if (vectorized) {                                                                 \
-                    v = READV2(input, row + kx);                                                         \
-                } else {                                                                                 \
-                    float lanes[FAST_CONV_PB];                                                           \
-                    /* columns past the row's end read its last output's column; dropped below */       \
-                    for (int p = 0; p < FAST_CONV_PB; ++p)                                               \
-                        lanes[p] = READ(input, row - (long)x0 * FC_S                                   \
-                                                   + (long)min(x0 + p, outWidth - 1) * FC_S + kx);    \
-                    v = FC_LOAD_FLOAT(lanes, 0);                                                         \
+    for (int group = 0; group < groupsPerItem; ++group) {                                                \
+        const int o0 = (firstGroup + group) * FAST_CONV_KB;                                              \
+        if (o0 >= outChannels) break;                                                                    \
+        FC_VEC acc[FAST_CONV_KB];                                                                        \
+        _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i) acc[i] = (FC_VEC)(0.0f);                \
+        long filter[FAST_CONV_KB];                                                                       \
+        _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i)                                         \
+            filter[i] = (long)min(o0 + i, outChannels - 1) * channels * taps;                            \
+        for (int c = 0; c < channels; ++c) {                                                             \
+            const long plane = ((long)n * channels + c) * inHeight;                                      \
+            for (int ky = 0; ky < FC_K; ++ky) {                                                          \
+                const long row = (plane + y * FC_S + ky) * inWidth + (long)x0 * FC_S;                    \
+                const int tapRow = c * taps + ky * FC_K;                                                 \
+                for (int kx = 0; kx < FC_K; ++kx) {                                                      \
+                    FC_VEC v;                                                                            \
+                    if (vectorized && FC_S == 1) {                                                       \
+                        v = READV(input, row + kx);                                                      \
+                    } else if (vectorized) {                                                             \
+                        v = READV2(input, row + kx);                                                     \
+                    } else {                                                                             \
+                        float lanes[FAST_CONV_PB];                                                       \
+                        /* columns past the row's end read its last output's column; dropped */         \
+                        for (int p = 0; p < FAST_CONV_PB; ++p)                                           \
+                            lanes[p] = READ(input, row - (long)x0 * FC_S                                 \
+                                                       + (long)min(x0 + p, outWidth - 1) * FC_S + kx);  \
+                        v = FC_LOAD_FLOAT(lanes, 0);                                                     \
+                    }                                                                                    \
+                    _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i)                             \
+                        acc[i] = fma((FC_VEC)(w[filter[i] + tapRow + kx]), v, acc[i]);                   \
                 }                                                                                        \
-                _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i)                                 \
-                    acc[i] = fma((FC_VEC)(w[filter[i] + tapRow + kx]), v, acc[i]);                       \
             }                                                                                            \
         }                                                                                                \
-    }                                                                                                    \
-    const int full = x0 + FAST_CONV_PB <= outWidth;                                                      \
-    _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i) {                                           \
-        const int o = o0 + i;                                                                            \
-        if (o >= outChannels) break;                                                                     \
-        const FC_VEC value = acc[i] + (useBias ? bias[biasOffset + o] : 0.0f);                           \
-        const long out = (((long)n * outChannels + o) * outHeight + y) * outWidth + x0;                  \
-        if (full) {                                                                                      \
-            WRITEV(value, output, out);                                                                  \
-        } else {                                                                                         \
-            float lanes[FAST_CONV_PB];                                                                   \
-            FC_STORE_FLOAT(value, lanes, 0);                                                             \
-            for (int p = 0; x0 + p < outWidth; ++p) WRITE(lanes[p], output, out + p);                    \
+        _Pragma("unroll") for (int i = 0; i < FAST_CONV_KB; ++i) {                                       \
+            const int o = o0 + i;                                                                        \
+            if (o >= outChannels) break;                                                                 \
+            const FC_VEC value = acc[i] + (useBias ? bias[biasOffset + o] : 0.0f);                       \
+            const long out = (((long)n * outChannels + o) * outHeight + y) * outWidth + x0;              \
+            if (full) {                                                                                  \
+                WRITEV(value, output, out);                                                              \
+            } else {                                                                                     \
+                float lanes[FAST_CONV_PB];                                                               \
+                FC_STORE_FLOAT(value, lanes, 0);                                                         \
+                for (int p = 0; x0 + p < outWidth; ++p) WRITE(lanes[p], output, out + p);                \
+            }                                                                                            \
         }                                                                                                \
     }                                                                                                    \
 }

@@ -33,12 +33,13 @@ final class StridedConvolutionTests: XCTestCase {
             // Gradients already there, so that the backward to the weights must add to them.
             let startWeights = random.array(shape.weightCount), startBias = random.array(shape.outChannels)
 
-            // The default, built per kernel size and stride; two others with the size and stride as
-            // arguments (fewer programs to build), one walking pixels first.
+            // The default, built per kernel size and stride (on CPUs every channel group in one
+            // work-item); two others with the size and stride as arguments (fewer programs to
+            // build), one walking pixels first, one group or two (a partial last) per work-item.
             let tunings = [
                 StridedConvTuning.default(for: shape),
-                StridedConvTuning(channelBlock: 3, pixelBlock: 4, pixelsFirst: true, specializesShape: false),
-                StridedConvTuning(channelBlock: 2, pixelBlock: 8, specializesShape: false),
+                StridedConvTuning(channelBlock: 3, pixelBlock: 4, pixelsFirst: true, specializesShape: false, groupsPerItem: 1),
+                StridedConvTuning(channelBlock: 2, pixelBlock: 8, specializesShape: false, groupsPerItem: 2),
             ]
             for tuning in tunings {
                 let label = "\(shape) \(tuning)"

@@ -90,13 +90,13 @@ struct TransformerBench {
     }
 
     static let profileTunings = [(8, 8), (4, 16), (6, 16)].flatMap { channels, pixels in
-        [false, true].map { StridedConvTuning(channelBlock: channels, pixelBlock: pixels, pixelsFirst: $0) }
+        [1, nil].map { StridedConvTuning(channelBlock: channels, pixelBlock: pixels, groupsPerItem: $0) }
     }
 
     /// Each distinct layer shape's convolution alone (FP32 forward) at `size`², in GFLOP/s
     /// per blocking.
     func profile(size: Int, tunings: [StridedConvTuning] = Self.profileTunings) throws {
-        print("(the network uses StridedConvTuning.default(for:): up to 6 channels × 16 pixels)")
+        print("(the network uses StridedConvTuning.default(for:): up to 4 channels × 16 pixels, every group per work-item on CPUs)")
         let library = KernelLibrary(gpu: gpu)
         // (name, C, K, k, stride, input side before padding)
         let layers: [(String, Int, Int, Int, Int, Int)] = [

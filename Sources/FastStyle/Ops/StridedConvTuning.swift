@@ -19,8 +19,17 @@ public struct StridedConvTuning: Hashable, Sendable, CustomStringConvertible {
     /// first (a pixel block's input rows stay in the cache).
     public var pixelsFirst: Bool
 
-    public init(channelBlock: Int = 8, pixelBlock: Int = 8, pixelsFirst: Bool = false, specializesShape: Bool = true) {
+    /// Channel groups each forward work-item computes in turn (a kernel argument, not a
+    /// build option): nil is all of them on CPUs (fewer, longer work-groups), one elsewhere.
+    public var groupsPerItem: Int?
+
+    public init(
+        channelBlock: Int = 8, pixelBlock: Int = 8, pixelsFirst: Bool = false, specializesShape: Bool = true,
+        groupsPerItem: Int? = nil
+    ) {
         precondition(channelBlock > 0 && [4, 8, 16].contains(pixelBlock), "pixel block \(pixelBlock): 4, 8 or 16")
+        precondition(groupsPerItem.map { $0 > 0 } ?? true, "groups per item")
+        self.groupsPerItem = groupsPerItem
         self.channelBlock = channelBlock
         self.pixelBlock = pixelBlock
         self.specializesShape = specializesShape
@@ -28,9 +37,10 @@ public struct StridedConvTuning: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The blocking used where none is asked: 16 pixels (two AVX2 vectors, one AVX-512
-    /// vector) by up to 6 channels, so that the accumulators fit 16 vector registers.
+    /// vector) by up to 4 channels, the accumulators well inside 16 vector registers (the
+    /// best of stylize-bench --transformer --profile's candidates on a 2-core AVX2 PoCL).
     public static func `default`(for shape: StridedConvShape) -> StridedConvTuning {
-        StridedConvTuning(channelBlock: min(6, shape.outChannels), pixelBlock: 16)
+        StridedConvTuning(channelBlock: min(4, shape.outChannels), pixelBlock: 16)
     }
 
     /// The backward kernels' channel blocking (FAST_CONV_BACKWARD_CB's default), by runs of
@@ -54,5 +64,8 @@ public struct StridedConvTuning: Hashable, Sendable, CustomStringConvertible {
     /// otherwise widen across work-items; the driver's choice elsewhere.
     func local(_ library: KernelLibrary) -> [Int]? { library.gpu.info.isCPU ? [1, 1, 1] : nil }
 
-    public var description: String { "KB \(channelBlock) PB \(pixelBlock)" + (pixelsFirst ? " pixels first" : "") + (specializesShape ? "" : " generic") }
+    public var description: String {
+        "KB \(channelBlock) PB \(pixelBlock)" + (groupsPerItem.map { " G \($0)" } ?? "") + (pixelsFirst ? " pixels first" : "")
+            + (specializesShape ? "" : " generic")
+    }
 }

@@ -31,14 +31,16 @@ public enum StridedConvolution {
             case (.float, .float): "fast_conv_forward_float"
             }
         let groups = (shape.outChannels + tuning.channelBlock - 1) / tuning.channelBlock
+        let groupsPerItem = min(tuning.groupsPerItem ?? (library.gpu.info.isCPU ? groups : 1), groups)
         try library.kernel("fast_conv", name, options: tuning.buildOptions(for: shape)).enqueue(
             on: library.queue,
             global: tuning.forwardGlobal(
-                groups: groups, blocks: (shape.outWidth + tuning.pixelBlock - 1) / tuning.pixelBlock,
+                groups: (groups + groupsPerItem - 1) / groupsPerItem,
+                blocks: (shape.outWidth + tuning.pixelBlock - 1) / tuning.pixelBlock,
                 rows: shape.images * shape.outHeight),
             local: tuning.local(library),
             shape.inChannels, shape.inHeight, shape.inWidth, shape.outChannels, shape.kernelSize, shape.stride,
-            shape.outHeight, shape.outWidth, input, weights.buffer, weights.offset, bias == nil ? 0 : 1,
+            shape.outHeight, shape.outWidth, groupsPerItem, input, weights.buffer, weights.offset, bias == nil ? 0 : 1,
             bias?.buffer ?? weights.buffer, bias?.offset ?? 0, output)
     }
 
