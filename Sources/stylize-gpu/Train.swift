@@ -68,7 +68,15 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("init-model"), help: "Start from this model (fine-tuning) instead of a random network.")
     var initModel: String?
 
-    @Option(help: "Write a JSON report of the run here (every step's loss parts).")
+    @Option(
+        name: .customLong("held-out"),
+        help: "A folder of photos kept out of training, measured every --evaluate-every steps and at the end (SSIM, style similarity, loss).")
+    var heldOut: String?
+
+    @Option(name: .customLong("evaluate-every"), help: "Measure the held-out photos every N steps.")
+    var evaluateEvery: Int = 100
+
+    @Option(help: "Write a JSON report of the run here (every step's loss parts, the held-out measures).")
     var report: String?
 
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
@@ -87,6 +95,7 @@ struct Train: ParsableCommand {
             throw InputError("\(name) must be 0 or more")
         }
         if checkpointEvery < 1 { throw InputError("--checkpoint-every must be at least 1") }
+        if evaluateEvery < 1 { throw InputError("--evaluate-every must be at least 1") }
         if !output.hasSuffix(".safetensors") { throw InputError("-o must name a .safetensors file, not \(output)") }
         if resume && initModel != nil { throw InputError("--resume goes on from the checkpoint: leave out --init-model") }
     }
@@ -104,6 +113,8 @@ struct Train: ParsableCommand {
         settings.seed = seed
         settings.checkpointEvery = checkpointEvery
         settings.initModelPath = initModel
+        settings.heldOutDirectory = heldOut
+        settings.evaluateEvery = evaluateEvery
         return settings
     }
 

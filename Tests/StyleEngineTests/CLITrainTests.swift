@@ -22,17 +22,25 @@ final class CLITrainTests: CLITestCase {
     }
 
     func testAModelThatApplyRunsAndAReportOfEveryStep() throws {
-        let result = try CLI.run(train("m.safetensors", ["--steps", "3", "--report", path("train.json")]))
+        try FileManager.default.createDirectory(atPath: path("held"), withIntermediateDirectories: false)
+        try FileManager.default.copyItem(atPath: path("photos/chelsea.png"), toPath: path("held/chelsea.png"))
+        let result = try CLI.run(
+            train("m.safetensors", ["--steps", "3", "--report", path("train.json"), "--held-out", path("held"), "--evaluate-every", "2"]))
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.hasPrefix("wrote \(path("m.safetensors")) after 3 steps"), result.stdout)
         XCTAssertEqual(result.stderr.components(separatedBy: "\n").filter { $0.hasPrefix("step ") }.count, 3, result.stderr)
         struct Report: Decodable {
             struct Step: Decodable { let step: Int; let loss: Double }
+            struct Evaluation: Decodable { let step: Int; let ssim: Double; let styleSimilarity: Double }
             let steps: [Step]
+            let evaluations: [Evaluation]
         }
         let report = try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: path("train.json"))))
         XCTAssertEqual(report.steps.map(\.step), [1, 2, 3])
         XCTAssertTrue(report.steps.allSatisfy { $0.loss.isFinite && $0.loss > 0 })
+        XCTAssertEqual(report.evaluations.map(\.step), [2, 3], "held-out photos measured every 2 steps and at the end")
+        XCTAssertTrue(report.evaluations.allSatisfy { (-1...1).contains($0.ssim) && (-1...1).contains($0.styleSimilarity) })
+        XCTAssertTrue(result.stderr.contains("held-out at step 2: SSIM to the photos"), result.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: path("m.checkpoint.safetensors")))
         let applied = try CLI.run(["apply", "--model", path("m.safetensors"), "--content", path("photos/chelsea.png"), "-o", path("a.png")])
         XCTAssertEqual(applied.status, 0, applied.stderr)

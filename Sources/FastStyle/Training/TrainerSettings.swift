@@ -21,6 +21,10 @@ public struct TrainerSettings: Sendable, Codable, Equatable {
     /// A model to start from (fine-tuning) instead of PyTorch's random initialization.
     public var initModelPath: String?
     public var maxImagePixels = ImageFile.defaultMaxPixels
+    /// Photos kept out of training, measured every `evaluateEvery` steps and at the end (loss
+    /// parts, SSIM to the photo, style similarity); nil: none.
+    public var heldOutDirectory: String?
+    public var evaluateEvery = 100
 
     public init(stylePaths: [String], imagesDirectory: String, outputPath: String) {
         self.stylePaths = stylePaths
@@ -52,6 +56,8 @@ public struct TrainerSettings: Sendable, Codable, Equatable {
         var identity = self
         identity.steps = 0
         identity.checkpointEvery = 0
+        identity.heldOutDirectory = nil
+        identity.evaluateEvery = 0
         return identity
     }
 }

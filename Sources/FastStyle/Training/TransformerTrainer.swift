@@ -15,6 +15,8 @@ public final class TransformerTrainer {
     let photos: PhotoBatchSource
     let styles: StyleSource
     let vggWeightsHash: String
+    /// The held-out photos at the training size, by path.
+    let heldOut: [(path: String, image: RGBImage)]
 
     /// `session`: FP32, its network with every layer the loss needs. `styleImages` as read.
     public init(
@@ -29,6 +31,11 @@ public final class TransformerTrainer {
             directory: settings.imagesDirectory, side: settings.size, batchSize: settings.batchSize, seed: settings.seed,
             maxPixels: settings.maxImagePixels)
         styles = StyleSource(images: styleImages, layers: settings.loss.styleLayers)
+        heldOut = try settings.heldOutDirectory.map { directory in
+            try PhotoBatchSource(directory: directory, side: settings.size, batchSize: 1, seed: 0).files.map {
+                ($0, try ImageFile.read(path: $0, maxPixels: settings.maxImagePixels).resized(longestSide: settings.size))
+            }
+        } ?? []
         let weights = initialModel?.tensors.mapValues(\.values) ?? Self.initialWeights(seed: settings.seed)
         network = try TransformerNetwork(library: session.library, weights: weights, styles: 1)
         try network.parameters.makeGradients()
@@ -136,13 +143,45 @@ public final class TransformerTrainer {
                 if step % max(1, settings.checkpointEvery) == 0 && step < settings.steps {
                     try checkpoint(step: step, adam: adam)
                 }
+                if !heldOut.isEmpty && step % max(1, settings.evaluateEvery) == 0 && step < settings.steps {
+                    report.evaluations.append(try evaluate(step: step, targets: targets, log: log))
+                }
             }
             report.secondsPerStep = stepsThisRun > 0 ? Date().timeIntervalSince(started) / Double(stepsThisRun) : 0
         }
         try checkpoint(step: step, adam: adam)
+        if !heldOut.isEmpty && report.evaluations.last?.step != step {
+            report.evaluations.append(try evaluate(step: step, targets: targets, log: log))
+        }
         report.totalSeconds = Date().timeIntervalSince(begin)
         report.peakDeviceBytes = session.peakAllocatedBytes
         return report
+    }
+
+    /// The held-out photos through the network as it is now, each measured against itself
+    /// and the style as stylize's results are (`QualityEvaluator`).
+    func evaluate(step: Int, targets: StyleTargets, log: (String) -> Void) throws -> TrainingReport.Evaluation {
+        let applier = StyleApplier(network: network)
+        let photos = try heldOut.map { photo in
+            let result = try applier.apply(photo.image)
+            let metrics = try session.scalars.scoped {
+                try QualityEvaluator(
+                    session: session, targets: targets, content: photo.image, settings: settings.loss,
+                    scratchLimit: 1 << 24
+                ).evaluate(result)
+            }
+            return TrainingReport.Evaluation.Photo(path: photo.path, metrics: metrics)
+        }
+        let count = Double(photos.count)
+        let evaluation = TrainingReport.Evaluation(
+            step: step, ssim: photos.map(\.metrics.ssim).reduce(0, +) / count,
+            styleSimilarity: photos.map(\.metrics.styleSimilarity).reduce(0, +) / count,
+            loss: photos.map(\.metrics.loss.total).reduce(0, +) / count, photos: photos)
+        log(
+            String(
+                format: "held-out at step %d: SSIM to the photos %.4f, style similarity %.4f, loss %.4g (%d photos)", step,
+                evaluation.ssim, evaluation.styleSimilarity, evaluation.loss, photos.count))
+        return evaluation
     }
 
     /// The model as it is now, with how it was trained in its metadata.
