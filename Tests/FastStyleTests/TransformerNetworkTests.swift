@@ -119,6 +119,42 @@ final class TransformerNetworkTests: XCTestCase {
         }
     }
 
+    /// A multi-style training batch (image n in style n, here images = styles = 2): its output
+    /// is each image run alone in its style, and its gradients the sum of theirs.
+    func testEachImageItsStyleEqualsTheImagesAloneInTheirStyles() throws {
+        let weights = randomWeights(styles: images)
+        let image = random.array(images * 3 * height * width, scale: 100).map { $0 + 120 }
+        let library = try FastTestDevice.library()
+        let network = try makeNetwork(library, weights, styles: images)
+        try network.parameters.makeGradients()
+        let outputCount = network.outputShape(images: images, height: height, width: width).count
+        let perImage = outputCount / images
+        let gradOutput = random.array(outputCount, scale: 1)
+        let output = try library.gpu.buffer(Float.self, count: outputCount)
+        try network.forward(
+            image: try library.upload(image), images: images, height: height, width: width, output: output, training: true,
+            eachImageItsStyle: true)
+        let together = try library.download(output)
+        try network.parameters.zeroGradients()
+        try network.backward(gradOutput: try library.upload(gradOutput))
+        let batchGradients = try network.parameters.downloadGradients()
+        var summed: [String: [Float]] = [:]
+        try network.parameters.zeroGradients()
+        let one = try library.gpu.buffer(Float.self, count: perImage)
+        let plane = 3 * height * width
+        for n in 0..<images {
+            try network.forward(
+                image: try library.upload(Array(image[(n * plane)..<((n + 1) * plane)])), images: 1, height: height,
+                width: width, output: one, style: .style(n), training: true)
+            assertClose(try library.download(one), Array(together[(n * perImage)..<((n + 1) * perImage)]), relative: 1e-5, "image \(n)")
+            try network.backward(gradOutput: try library.upload(Array(gradOutput[(n * perImage)..<((n + 1) * perImage)])))
+        }
+        summed = try network.parameters.downloadGradients()
+        for name in ["conv1.conv2d.weight", "in1.weight", "res1.in2.bias", "in5.weight", "deconv3.conv2d.bias"] {
+            assertClose(batchGradients[name]!, summed[name]!, relative: 1e-4, name)
+        }
+    }
+
     /// Two styles: each style's rows against the reference; a blend against a one-style
     /// network whose γ/β are the blended rows; the backward of style 1 touches only row 1.
     func testConditionalStylesAndBlend() throws {

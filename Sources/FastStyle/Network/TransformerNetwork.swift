@@ -26,6 +26,8 @@ public final class TransformerNetwork: @unchecked Sendable {
     private var activations: TransformerActivations?
     /// The style of the last training forward (the backward's γ/β rows).
     private var trainedStyle = 0
+    /// Whether the last training forward gave image n the style n (a multi-style batch).
+    private var trainedEachImageItsStyle = false
     /// Blended γ/β rows of each norm (apply with `.blend`).
     private var blended: ParameterTable?
 
@@ -73,7 +75,7 @@ public final class TransformerNetwork: @unchecked Sendable {
     /// normalizes in place and, on an FP16 library, stores activations as half.
     public func forward(
         image: Buffer<Float>, images: Int = 1, height: Int, width: Int, output: Buffer<Float>,
-        style: StyleSelection = .style(0), training: Bool = false
+        style: StyleSelection = .style(0), training: Bool = false, eachImageItsStyle: Bool = false
     ) throws {
         guard height >= 5 && width >= 5 else { throw FastStyleError.input("\(height)×\(width) is under 5×5") }
         let input = TensorShape(images: images, channels: 3, height: height, width: width)
@@ -82,7 +84,8 @@ public final class TransformerNetwork: @unchecked Sendable {
         precondition(!training || library.precision == .fp32, "training runs on FP32 libraries")
         if case .blend = style { precondition(!training, "training takes one style") }
         let pass = try activations(for: input, training: training)
-        let affines = try affineRows(for: style)
+        precondition(!eachImageItsStyle || images == styles, "one image per style")
+        let affines = eachImageItsStyle ? perImageRows() : try affineRows(for: style)
         var current = StoredBuffer.float(image)
         var shape = input
         for (index, layer) in layers.enumerated() {
@@ -116,6 +119,7 @@ public final class TransformerNetwork: @unchecked Sendable {
             shape = conv.output
         }
         if case .style(let index) = style { trainedStyle = index }
+        trainedEachImageItsStyle = eachImageItsStyle
     }
 
     /// After a `training` forward: ADDS ∂L/∂(every weight, bias, γ, β) into
@@ -128,7 +132,7 @@ public final class TransformerNetwork: @unchecked Sendable {
         for layer in layers { shapes.append(layer.shapes(input: shapes.last!).conv.output) }
         let (gradient, gradPadded, gradResampled, gradSkip) = (pass.scratch[0], pass.scratch[1], pass.scratch[2], pass.scratch[3])
         try gradient.copy(from: gradOutput, count: shapes.last!.count, queue: library.queue)
-        let affines = try affineRows(for: .style(trainedStyle))
+        let affines = trainedEachImageItsStyle ? perImageRows() : try affineRows(for: .style(trainedStyle))
         for index in layers.indices.reversed() {
             let layer = layers[index]
             let (resampled, _, conv) = layer.shapes(input: shapes[index])
@@ -139,7 +143,8 @@ public final class TransformerNetwork: @unchecked Sendable {
                 try InstanceNorm.backward(
                     library: library, input: convolved, shape: conv.output, affine: affine, relu: layer.relu,
                     statistics: statistics, gradOutput: gradient, gradInput: gradient,
-                    gradAffine: try gradientRows(layer, style: trainedStyle, imageStride: affine.imageStride))
+                    gradAffine: trainedEachImageItsStyle
+                        ? perImageGradientRows(layer) : try gradientRows(layer, style: trainedStyle, imageStride: affine.imageStride))
             }
             try StridedConvolution.backwardWeights(
                 library: library, shape: conv, input: pass.padded[index], gradOutput: gradient,
@@ -228,6 +233,20 @@ public final class TransformerNetwork: @unchecked Sendable {
     }
 
     /// Where a layer's γ/β gradients of `style` go.
+    /// Each norm's whole [styles × C] tables, image n reading row n (a multi-style batch).
+    private func perImageRows() -> [InstanceNormAffine?] {
+        layers.map { layer in
+            guard let gamma = layer.gammaName, let beta = layer.betaName else { return nil }
+            return .perImage(gamma: parameters.slice(gamma), beta: parameters.slice(beta), channels: layer.outChannels)
+        }
+    }
+
+    /// The gradients of each norm's tables, image n's added into row n.
+    private func perImageGradientRows(_ layer: TransformerLayer) -> InstanceNormAffine? {
+        guard let gamma = layer.gammaName, let beta = layer.betaName else { return nil }
+        return .perImage(gamma: parameters.gradient(gamma), beta: parameters.gradient(beta), channels: layer.outChannels)
+    }
+
     private func gradientRows(_ layer: TransformerLayer, style: Int, imageStride: Int) throws -> InstanceNormAffine? {
         guard let gamma = layer.gammaName, let beta = layer.betaName else { return nil }
         return InstanceNormAffine(
