@@ -14,7 +14,9 @@ struct Train: ParsableCommand {
             and the step), runs them through the network, measures each result with VGG19's loss \
             (content against its photo, Gram style, total variation, as stylize does; defaults: \
             content relu2_2 weight 1, style relu1_1…relu5_1 weight 100, TV 1e-4) and takes one Adam \
-            step. The model (-o) and a checkpoint beside it (NAME.checkpoint.safetensors) are \
+            step. Several --style images train one multi-style model: each step's batch gives \
+            every style the same number of photos, and the model's style n is the n-th --style. \
+            The model (-o) and a checkpoint beside it (NAME.checkpoint.safetensors) are \
             written atomically every --checkpoint-every steps and at the end; --resume goes on \
             from the checkpoint and ends where an unbroken run would. SIGINT, SIGTERM and SIGHUP \
             stop at the end of the step and write both. scripts/training-photos DIR gathers photos.
@@ -23,7 +25,9 @@ struct Train: ParsableCommand {
     @OptionGroup var deviceOptions: DeviceOptions
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(name: .customLong("style"), help: "The style image.")
+    @Option(
+        name: .customLong("style"),
+        help: "The style image; repeat it (--style a.png --style b.png …) for one multi-style model (conditional instance norm) of them all.")
     var style: [String] = []
 
     @Option(help: "A folder of photos to train on (PNG, JPEG, WebP).")
@@ -84,7 +88,10 @@ struct Train: ParsableCommand {
 
     func validate() throws {
         if style.isEmpty { throw InputError("give --style a style image") }
-        if style.count > 1 { throw InputError("one --style for now: multi-style (CIN) training is not built yet") }
+        if style.count > 64 { throw InputError("at most 64 --style images") }
+        if batch % style.count != 0 {
+            throw InputError("--batch must be a multiple of the \(style.count) styles (each step takes one photo per style, --batch / \(style.count) times)")
+        }
         if !(16...4096).contains(size) { throw InputError("--size must be 16 to 4096") }
         if let styleSize, !(16...8192).contains(styleSize) { throw InputError("--style-size must be 16 to 8192") }
         if !(1...256).contains(batch) { throw InputError("--batch must be 1 to 256") }

@@ -6,6 +6,9 @@ import XCTest
 /// killed run that resumes and ends byte for byte where an unbroken one does, and every bad
 /// input refused in one line before any work.
 final class CLITrainTests: CLITestCase {
+    /// Several training runs of a few steps each: minutes on a busy 2-core machine.
+    override class var processTimeout: TimeInterval { 300 }
+
     override func setUpWithError() throws {
         try super.setUpWithError()
         try FileManager.default.createDirectory(atPath: path("photos"), withIntermediateDirectories: false)
@@ -51,7 +54,7 @@ final class CLITrainTests: CLITestCase {
     /// unbroken run's, byte for byte.
     func testAKilledRunResumesAndEndsWhereAnUnbrokenOneDoes() throws {
         XCTAssertEqual(try CLI.run(train("unbroken.safetensors", ["--steps", "4", "-q"])).status, 0)
-        let running = try CLIProcess(train("resumed.safetensors", ["--steps", "4"]), timeout: CLI.defaultTimeout)
+        let running = try CLIProcess(train("resumed.safetensors", ["--steps", "4"]), timeout: CLI.currentTimeout)
         var said = ""
         while !said.contains("step 3/4") {
             let chunk = running.stderr.fileHandleForReading.availableData
@@ -72,6 +75,27 @@ final class CLITrainTests: CLITestCase {
         XCTAssertTrue(other.stderr.contains("was made with other settings (learningRate was 0.001"), other.stderr)
     }
 
+    /// Two --style images: one multi-style model whose styles are named after them and differ.
+    func testTwoStylesMakeOneMultiStyleModel() throws {
+        try ImageFile.writePNG(try ImageFile.read(path: CLI.sample("hubble.png")).resized(longestSide: 48), to: path("second.png"))
+        let result = try CLI.run(
+            ["train", "--style", path("style.png"), "--style", path("second.png"), "--images", path("photos"), "-o",
+             path("two.safetensors"), "--size", "32", "--batch", "2", "--steps", "2", "-q"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        var pictures: [Data] = []
+        for (index, options) in [["--style", "style.png"], ["--style-index", "1"]].enumerated() {
+            let applied = try CLI.run(
+                ["apply", "--model", path("two.safetensors"), "--content", path("photos/chelsea.png"), "-o", path("s\(index).png")]
+                    + options)
+            XCTAssertEqual(applied.status, 0, applied.stderr)
+            pictures.append(try Data(contentsOf: URL(fileURLWithPath: path("s\(index).png"))))
+        }
+        XCTAssertNotEqual(pictures[0], pictures[1], "each style its own picture")
+        let missing = try CLI.run(
+            ["apply", "--model", path("two.safetensors"), "--content", path("photos/chelsea.png"), "-o", path("x.png"), "--style-index", "2"])
+        XCTAssertTrue(missing.stderr.contains("the model has 2 styles"), missing.stderr)
+    }
+
     func testBadInputsAreRefusedInOneLine() throws {
         try FileManager.default.createDirectory(atPath: path("empty"), withIntermediateDirectories: false)
         let cases: [([String], String)] = [
@@ -81,6 +105,7 @@ final class CLITrainTests: CLITestCase {
             (train("m.png"), "-o must name a .safetensors file"),
             (train("m.safetensors", ["--resume"]), "there is no checkpoint \(path("m.checkpoint.safetensors"))"),
             (train("m.safetensors", ["--batch", "0"]), "--batch must be 1 to 256"),
+            (train("m.safetensors", ["--style", path("style.png"), "--batch", "3"]), "--batch must be a multiple of the 2 styles"),
             (train("m.safetensors", ["--lr", "0"]), "--lr must be positive"),
             (train("m.safetensors", ["--init-model", path("photos/chelsea.png")]), "is not a safetensors file"),
         ]

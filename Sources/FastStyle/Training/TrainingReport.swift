@@ -16,6 +16,8 @@ public struct TrainingReport: Sendable, Codable {
     public struct Evaluation: Sendable, Codable {
         public struct Photo: Sendable, Codable {
             public let path: String
+            /// The style index it was applied with (0 for a single-style model).
+            public let style: Int
             public let metrics: QualityMetrics
         }
         public let step: Int

@@ -13,7 +13,8 @@ public final class TransformerTrainer {
     public let session: EngineSession
     public let network: TransformerNetwork
     let photos: PhotoBatchSource
-    let styles: StyleSource
+    /// One source per style image: a multi-style model's style n is trained on styles[n].
+    let styles: [StyleSource]
     let vggWeightsHash: String
     /// The held-out photos at the training size, by path.
     let heldOut: [(path: String, image: RGBImage)]
@@ -30,23 +31,25 @@ public final class TransformerTrainer {
         photos = try PhotoBatchSource(
             directory: settings.imagesDirectory, side: settings.size, batchSize: settings.batchSize, seed: settings.seed,
             maxPixels: settings.maxImagePixels)
-        styles = StyleSource(images: styleImages, layers: settings.loss.styleLayers)
+        precondition(settings.batchSize % styleImages.count == 0, "the batch is a multiple of the styles")
+        styles = styleImages.map { StyleSource(images: [$0], layers: settings.loss.styleLayers) }
         heldOut = try settings.heldOutDirectory.map { directory in
             try PhotoBatchSource(directory: directory, side: settings.size, batchSize: 1, seed: 0).files.map {
                 ($0, try ImageFile.read(path: $0, maxPixels: settings.maxImagePixels).resized(longestSide: settings.size))
             }
         } ?? []
-        let weights = initialModel?.tensors.mapValues(\.values) ?? Self.initialWeights(seed: settings.seed)
-        network = try TransformerNetwork(library: session.library, weights: weights, styles: 1)
+        let weights =
+            initialModel?.tensors.mapValues(\.values) ?? Self.initialWeights(seed: settings.seed, styles: styleImages.count)
+        network = try TransformerNetwork(library: session.library, weights: weights, styles: styleImages.count)
         try network.parameters.makeGradients()
     }
 
     /// PyTorch's default initialization of `TransformerNet`, seeded: each conv's weights and
-    /// bias uniform in ±1/√fan-in, every norm's γ 1 and β 0.
-    public static func initialWeights(seed: UInt64) -> [String: [Float]] {
+    /// bias uniform in ±1/√fan-in, every norm's γ 1 and β 0 (each style's row alike).
+    public static func initialWeights(seed: UInt64, styles: Int = 1) -> [String: [Float]] {
         var random = SplitMix64(seed: seed ^ 0x5EED)
         var weights: [String: [Float]] = [:]
-        let entries = TransformerNetwork.parameterEntries()
+        let entries = TransformerNetwork.parameterEntries(styles: styles)
         let counts = Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0.count) })
         for (name, count) in entries {
             if name.hasSuffix(".conv2d.weight") || name.hasSuffix(".conv2d.bias") {
@@ -91,18 +94,24 @@ public final class TransformerTrainer {
         loss.contentWeight /= Float(count)
         loss.styleWeight /= Float(count)
         loss.totalVariationWeight /= Float(count)
-        let targets = try styles.targets(session: session, side: styleSide, scratchLimit: 1 << 24)
-        let input = try library.gpu.buffer(Float.self, count: count * 3 * plane)
+        let styleCount = styles.count
+        let targets = try styles.map { try $0.targets(session: session, side: styleSide, scratchLimit: 1 << 24) }
+        // One style: the whole batch in one pass. Several: passes of one image per style
+        // (image n in style n), their gradients added before the one update.
+        let passImages = styleCount == 1 ? count : styleCount
+        let input = try library.gpu.buffer(Float.self, count: passImages * 3 * plane)
         let contents = try library.gpu.buffer(Float.self, count: count * 3 * plane)
-        let output = try library.gpu.buffer(Float.self, count: count * 3 * plane)
-        let gradOutput = try library.gpu.buffer(Float.self, count: count * 3 * plane)
+        let output = try library.gpu.buffer(Float.self, count: passImages * 3 * plane)
+        let gradOutput = try library.gpu.buffer(Float.self, count: passImages * 3 * plane)
         let vggImage = try library.gpu.buffer(Float.self, count: 3 * plane)
         let vggContent = try library.gpu.buffer(Float.self, count: 3 * plane)
         let vggGradient = try library.gpu.buffer(Float.self, count: 3 * plane)
         try session.scalars.scoped {
-            let objective = try StyleObjective(
-                library: library, scalars: session.scalars, network: session.network, targets: targets, height: side,
-                width: side, settings: loss, content: vggContent)
+            let objectives = try targets.map {
+                try StyleObjective(
+                    library: library, scalars: session.scalars, network: session.network, targets: $0, height: side,
+                    width: side, settings: loss, content: vggContent)
+            }
             let started = Date()
             var stepsThisRun = 0
             while step < settings.steps {
@@ -111,25 +120,34 @@ public final class TransformerTrainer {
                     break
                 }
                 let batch = try photos.batch(step: step)
-                try input.upload(batch.rgb, queue: library.queue)
                 try contents.upload(batch.vgg, queue: library.queue)
-                try network.forward(image: input, images: count, height: side, width: side, output: output, training: true)
+                try network.parameters.zeroGradients()
                 var parts = LossParts(content: 0, style: 0, totalVariation: 0)
-                for image in 0..<count {
-                    try vggContent.copy(from: contents, sourceOffset: image * 3 * plane, count: 3 * plane, queue: library.queue)
-                    try objective.setContent(vggContent)
-                    try VGGInputBridge.forward(library: library, rgb: output, index: image, height: side, width: side, vgg: vggImage)
-                    try objective.evaluate(image: vggImage, gradient: vggGradient)
-                    try VGGInputBridge.backward(
-                        library: library, gradVGG: vggGradient, index: image, height: side, width: side, gradRGB: gradOutput)
-                    let imageParts = objective.lossParts(from: try session.scalars.read())
-                    parts.content += imageParts.content
-                    parts.style += imageParts.style
-                    parts.totalVariation += imageParts.totalVariation
+                for first in stride(from: 0, to: count, by: passImages) {
+                    try input.upload(
+                        Array(batch.rgb[(first * 3 * plane)..<((first + passImages) * 3 * plane)]), queue: library.queue)
+                    try network.forward(
+                        image: input, images: passImages, height: side, width: side, output: output, training: true,
+                        eachImageItsStyle: styleCount > 1)
+                    for image in 0..<passImages {
+                        let objective = objectives[styleCount == 1 ? 0 : image]
+                        try vggContent.copy(
+                            from: contents, sourceOffset: (first + image) * 3 * plane, count: 3 * plane, queue: library.queue)
+                        try objective.setContent(vggContent)
+                        try VGGInputBridge.forward(
+                            library: library, rgb: output, index: image, height: side, width: side, vgg: vggImage)
+                        try objective.evaluate(image: vggImage, gradient: vggGradient)
+                        try VGGInputBridge.backward(
+                            library: library, gradVGG: vggGradient, index: image, height: side, width: side,
+                            gradRGB: gradOutput)
+                        let imageParts = objective.lossParts(from: try session.scalars.read())
+                        parts.content += imageParts.content
+                        parts.style += imageParts.style
+                        parts.totalVariation += imageParts.totalVariation
+                    }
+                    try network.backward(gradOutput: gradOutput)
                 }
                 if !parts.isFinite { throw TrainingError.nonFiniteLoss(step: step) }
-                try network.parameters.zeroGradients()
-                try network.backward(gradOutput: gradOutput)
                 try adam.update(image: network.parameters.values, gradient: network.parameters.gradients!, scalars: [])
                 step += 1
                 stepsThisRun += 1
@@ -160,17 +178,20 @@ public final class TransformerTrainer {
 
     /// The held-out photos through the network as it is now, each measured against itself
     /// and the style as stylize's results are (`QualityEvaluator`).
-    func evaluate(step: Int, targets: StyleTargets, log: (String) -> Void) throws -> TrainingReport.Evaluation {
+    func evaluate(step: Int, targets: [StyleTargets], log: (String) -> Void) throws -> TrainingReport.Evaluation {
         let applier = StyleApplier(network: network)
-        let photos = try heldOut.map { photo in
-            let result = try applier.apply(photo.image)
-            let metrics = try session.scalars.scoped {
-                try QualityEvaluator(
-                    session: session, targets: targets, content: photo.image, settings: settings.loss,
-                    scratchLimit: 1 << 24
-                ).evaluate(result)
+        var photos: [TrainingReport.Evaluation.Photo] = []
+        for (style, styleTargets) in targets.enumerated() {
+            for photo in heldOut {
+                let result = try applier.apply(photo.image, style: .style(style))
+                let metrics = try session.scalars.scoped {
+                    try QualityEvaluator(
+                        session: session, targets: styleTargets, content: photo.image, settings: settings.loss,
+                        scratchLimit: 1 << 24
+                    ).evaluate(result)
+                }
+                photos.append(TrainingReport.Evaluation.Photo(path: photo.path, style: style, metrics: metrics))
             }
-            return TrainingReport.Evaluation.Photo(path: photo.path, metrics: metrics)
         }
         let count = Double(photos.count)
         let evaluation = TrainingReport.Evaluation(
@@ -179,15 +200,15 @@ public final class TransformerTrainer {
             loss: photos.map(\.metrics.loss.total).reduce(0, +) / count, photos: photos)
         log(
             String(
-                format: "held-out at step %d: SSIM to the photos %.4f, style similarity %.4f, loss %.4g (%d photos)", step,
-                evaluation.ssim, evaluation.styleSimilarity, evaluation.loss, photos.count))
+                format: "held-out at step %d: SSIM to the photos %.4f, style similarity %.4f, loss %.4g (%d photos × %d styles)",
+                step, evaluation.ssim, evaluation.styleSimilarity, evaluation.loss, heldOut.count, targets.count))
         return evaluation
     }
 
     /// The model as it is now, with how it was trained in its metadata.
     public func model() throws -> TransformerModel {
         let values = try network.parameters.download()
-        let shapes = Self.shapes()
+        let shapes = shapes()
         var training = TrainingSettings(trainer: "stylize-gpu", lossNetwork: "VGG19")
         training.styleImages = settings.stylePaths.map { URL(fileURLWithPath: $0).lastPathComponent }
         training.styleSize = settings.styleSize ?? settings.size
@@ -214,18 +235,18 @@ public final class TransformerTrainer {
         try TrainingCheckpoint(
             step: step, settings: settings, tensors: try network.parameters.download(), adamFirst: state.first,
             adamSecond: state.second, adamStep: state.step
-        ).write(to: settings.checkpointPath, shapes: Self.shapes())
+        ).write(to: settings.checkpointPath, shapes: shapes())
     }
 
-    /// Every tensor's PyTorch shape, by name.
-    static func shapes() -> [String: [Int]] {
+    /// Every tensor's PyTorch shape, by name (a multi-style model's norms [styles, C]).
+    func shapes() -> [String: [Int]] {
         var shapes: [String: [Int]] = [:]
         for layer in TransformerLayer.transformerNet(widths: [32, 64, 128], residualBlocks: 5) {
             shapes[layer.weightName] = [layer.outChannels, layer.inChannels, layer.kernelSize, layer.kernelSize]
             shapes[layer.biasName] = [layer.outChannels]
             if let gamma = layer.gammaName, let beta = layer.betaName {
-                shapes[gamma] = [layer.outChannels]
-                shapes[beta] = [layer.outChannels]
+                shapes[gamma] = styles.count > 1 ? [styles.count, layer.outChannels] : [layer.outChannels]
+                shapes[beta] = shapes[gamma]
             }
         }
         return shapes
