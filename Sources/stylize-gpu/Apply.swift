@@ -61,6 +61,13 @@ struct Apply: ParsableCommand {
         help: ArgumentHelp("The most device memory to take, like 512M or 2G. (default: the device's)", valueName: "size"))
     var memoryLimit: String?
 
+    @Option(
+        name: .customLong("tile-size"),
+        help: ArgumentHelp(
+            "Apply in bands of at most N output rows, layer by layer with exact instance norms. (default: tiles only when the photo does not fit the device)",
+            valueName: "N"))
+    var tileSize: Int?
+
     @OptionGroup var imageIOOptions: ImageIOOptions
 
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
@@ -78,6 +85,7 @@ struct Apply: ParsableCommand {
         if ImageFormat(outputPath: output) == nil {
             throw InputError("--output must name a .png, .jpg, .jpeg or .webp file, not \(output)")
         }
+        if let tileSize, tileSize < 1 { throw InputError("--tile-size must be 1 or more") }
         if let memoryLimit, ByteSize(argument: memoryLimit) == nil {
             throw InputError("--memory-limit takes a size like 512M or 2G (K, M, G, T: powers of 1024), not \(memoryLimit)")
         }
@@ -109,6 +117,7 @@ struct Apply: ParsableCommand {
         settings.precision = precision
         settings.memoryLimit = memoryLimit.flatMap(ByteSize.init(argument:))?.bytes
         settings.maxImagePixels = imageIOOptions.maxImagePixels
+        settings.tileRows = tileSize
         settings.jpegQuality = imageIOOptions.jpegQuality
         _ = try settings.style.selection(in: loaded)  // a style the model lacks: refused before the device
         let modelHash = ContentHash.ofFile(model) ?? model
@@ -116,7 +125,10 @@ struct Apply: ParsableCommand {
         if batchOptions.isBatch(content: content) {
             return try runBatch(settings: settings, model: loaded, modelHash: modelHash, session: session)
         }
-        let report = try ApplyJob(settings: settings, model: loaded, modelKey: modelHash).run(on: session)
+        let quiet = quiet
+        let report = try ApplyJob(settings: settings, model: loaded, modelKey: modelHash).run(on: session) { line in
+            if !quiet { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        }
         if !quiet {
             print(
                 String(

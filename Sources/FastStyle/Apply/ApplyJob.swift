@@ -24,9 +24,12 @@ public final class ApplyJob {
         public var height: Int
         public var seconds: Double
         public var peakDeviceBytes: Int
+        /// The tiles, when the photo ran tiled (`TilePlan`'s line).
+        public var tiles: String?
     }
 
-    public func run(on session: TransformerSession) throws -> Report {
+    /// `log` gets the tile plan's line before a tiled apply starts.
+    public func run(on session: TransformerSession, log: ((String) -> Void)? = nil) throws -> Report {
         let start = Date()
         let selection = try settings.style.selection(in: model)
         try OutputCheck(
@@ -43,14 +46,17 @@ public final class ApplyJob {
                 path: settings.contentPath, width: photo.width, height: photo.height, minimum: Self.minimumSide)
         }
         let network = try session.network(for: model, key: modelKey)
-        let result = try StyleApplier(network: network).apply(photo, style: selection)
+        let applier = StyleApplier(network: network, bandRows: settings.tileRows)
+        let plan = try applier.plan(height: photo.height, width: photo.width)
+        if let plan { log?(plan.description) }
+        let result = try applier.apply(photo, style: selection, plan: plan)
         try ImageFile.write(
             result, alpha: decoded.alpha(width: result.width, height: result.height), iccProfile: decoded.iccProfile,
             to: settings.outputPath, format: ImageFormat(outputPath: settings.outputPath) ?? .png,
             quality: settings.jpegQuality)
         return Report(
             width: result.width, height: result.height, seconds: Date().timeIntervalSince(start),
-            peakDeviceBytes: session.peakAllocatedBytes)
+            peakDeviceBytes: session.peakAllocatedBytes, tiles: plan?.description)
     }
 
     /// Two stride-2 convolutions and a reflection pad of 1 need 5 px on each side.

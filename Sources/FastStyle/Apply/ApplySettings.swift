@@ -14,6 +14,9 @@ public struct ApplySettings: Sendable, Codable, Equatable {
     public var memoryLimit: Int?
     /// Images whose header declares more pixels are refused before decoding.
     public var maxImagePixels = ImageFile.defaultMaxPixels
+    /// Forces a tiled apply in bands of at most this many output rows (nil: tiles only when
+    /// the photo does not fit the device in one pass).
+    public var tileRows: Int?
     /// The result's JPEG quality (1–100) when the output is a .jpg.
     public var jpegQuality = 92
 

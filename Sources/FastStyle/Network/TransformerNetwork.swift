@@ -194,8 +194,13 @@ public final class TransformerNetwork: @unchecked Sendable {
         return made
     }
 
+    /// Releases the last pass's device tensors (before a tiled apply needs the memory).
+    public func releaseActivations() {
+        activations = nil
+    }
+
     /// Each layer's γ/β (nil without a norm) for a style selection.
-    private func affineRows(for selection: StyleSelection) throws -> [InstanceNormAffine?] {
+    func affineRows(for selection: StyleSelection) throws -> [InstanceNormAffine?] {
         switch selection {
         case .style(let style):
             precondition(style >= 0 && style < styles, "style \(style) of \(styles)")
