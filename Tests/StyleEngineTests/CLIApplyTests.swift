@@ -96,6 +96,7 @@ final class CLIApplyTests: CLITestCase {
             (["--model", cin, "--style-index", "1", "--style", "x"], "give one of --style-index, --style and --blend"),
             (["--model", cin, "--blend", "a=1"], "--blend takes NAME:WEIGHT pairs"),
             (["--model", plain, "--size", "3"], "--size must be 5 to 65536"),
+            (["--model", plain, "--tile-size", "0"], "--tile-size must be 1 or more"),
             (["--model", path("model.png"), "-o", path("model.png")], "the output image \(path("model.png")) is the model"),
             (["--model", plain, "-o", path("out.gif")], "--output must name a .png"),
             (["--model", plain, "--content", path("nothing.png")], "nothing.png"),
@@ -111,5 +112,29 @@ final class CLIApplyTests: CLITestCase {
             XCTAssertFalse(FileManager.default.fileExists(atPath: path("out.png")), "\(options) wrote the output")
         }
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path("model.png"))), bytes, "the model untouched")
+    }
+
+    /// A 256² photo under a memory limit its untiled pass would pass applies in tiles (the plan
+    /// on stderr), its peak device memory under the limit, and equals the unlimited untiled
+    /// result within one level; --tile-size forces tiles on the fixture and keeps PyTorch's picture.
+    func testAMemoryLimitAppliesInTilesUnderIt() throws {
+        try ImageFile.writePNG(try ImageFile.read(path: input).resized(width: 256, height: 256), to: path("big.png"))
+        let untiled = try CLI.run(["apply", "--model", plain, "--content", path("big.png"), "-o", path("untiled.png")])
+        XCTAssertEqual(untiled.status, 0, untiled.stderr)
+        XCTAssertEqual(untiled.stderr, "", "no tiles without a limit")
+        let tiled = try CLI.run(
+            ["apply", "--model", plain, "--content", path("big.png"), "-o", path("tiled.png"), "--memory-limit", "16M"])
+        XCTAssertEqual(tiled.status, 0, tiled.stderr)
+        XCTAssertTrue(tiled.stderr.hasPrefix("tiled apply 256×256: 16 layers in bands of "), tiled.stderr)
+        print(tiled.stderr + tiled.stdout + "untiled: " + untiled.stdout)
+        let peak = { (stdout: String) in Int(stdout.split(separator: " ").dropLast().last ?? "") ?? .max }
+        XCTAssertLessThanOrEqual(peak(tiled.stdout), 16, tiled.stdout)
+        XCTAssertGreaterThan(peak(untiled.stdout), 16, "the untiled pass would pass the limit: \(untiled.stdout)")
+        XCTAssertEqual(try withinOne(path("tiled.png"), path("untiled.png")), 1)
+
+        let forced = try CLI.run(["apply", "--model", plain, "--content", input, "-o", path("out.png"), "--tile-size", "8"])
+        XCTAssertEqual(forced.status, 0, forced.stderr)
+        XCTAssertTrue(forced.stderr.contains("bands of 8 output rows"), forced.stderr)
+        XCTAssertGreaterThanOrEqual(try withinOne(path("out.png"), Self.fixture("output-plain.png")), 0.999)
     }
 }
