@@ -155,7 +155,9 @@ struct Apply: ParsableCommand {
             var one = settings
             one.contentPath = item.input
             one.outputPath = item.output
-            let report = try ApplyJob(settings: one, model: model, modelKey: modelHash).run(on: session)
+            let report = try ApplyJob(settings: one, model: model, modelKey: modelHash).run(on: session) { line in
+                if !quiet { FileHandle.standardError.write(Data((item.input + ": " + line + "\n").utf8)) }
+            }
             return .done(.init(width: report.width, height: report.height))
         }
         if !quiet {
