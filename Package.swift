@@ -43,9 +43,11 @@ let package = Package(
             ],
             path: "bench/stylize-bench"),
         .testTarget(name: "CLRuntimeTests", dependencies: ["CLRuntime", "Kernels"]),
-        .testTarget(name: "StyleEngineTests", dependencies: ["StyleEngine", "CLRuntime", "Kernels"]),
+        // What the test targets share (deterministic inputs).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "StyleEngineTests", dependencies: ["StyleEngine", "CLRuntime", "Kernels", "TestSupport"]),
         .testTarget(
-            name: "FastStyleTests", dependencies: ["FastStyle", "StyleEngine", "CLRuntime", "Kernels"],
+            name: "FastStyleTests", dependencies: ["FastStyle", "StyleEngine", "CLRuntime", "Kernels", "TestSupport"],
             // Read by path (#filePath), not bundled.
             exclude: ["Fixtures"]),
     ],

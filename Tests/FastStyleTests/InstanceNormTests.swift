@@ -1,6 +1,7 @@
 import CLRuntime
 import FastStyle
 import StyleEngine
+import TestSupport
 import XCTest
 
 /// Instance norm (and conditional instance norm's per-image rows) against the CPU twin, its

@@ -1,6 +1,7 @@
 import CLRuntime
 import FastStyle
 import StyleEngine
+import TestSupport
 import XCTest
 
 /// One DeviceAdam over a ParameterTable's flat buffer steps every tensor as torch.optim.Adam

@@ -1,6 +1,7 @@
 import CLRuntime
 import FastStyle
 import StyleEngine
+import TestSupport
 import XCTest
 
 /// Reflection pad, nearest ×2 upsample and the residual add against the CPU twins, their

@@ -1,6 +1,7 @@
 import CLRuntime
 import FastStyle
 import StyleEngine
+import TestSupport
 import XCTest
 
 /// The k×k, stride-s convolution against the CPU twin, its backward to the input, weights and

@@ -1,6 +1,7 @@
 import CLRuntime
 import FastStyle
 import StyleEngine
+import TestSupport
 import XCTest
 
 /// Issue 22's tiled apply: the network layer by layer in row bands, each norm's statistics

@@ -1,6 +1,7 @@
 import CLRuntime
 import FastStyle
 import StyleEngine
+import TestSupport
 import XCTest
 
 /// The device TransformerNet (small widths) against the reference network: forward in FP32

@@ -1,6 +1,7 @@
 import CLRuntime
 import FastStyle
 import StyleEngine
+import TestSupport
 import XCTest
 
 /// The trainer's bridge between the network's RGB images and VGG19's input, against the

@@ -1,6 +1,7 @@
 import CImageIO
 import Foundation
 import StyleEngine
+import TestSupport
 import XCTest
 
 /// Issue 14: real photos, real paths, real process managers. Every refusal happens before

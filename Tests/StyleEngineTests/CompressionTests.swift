@@ -1,6 +1,7 @@
 import CLRuntime
 import Foundation
 import StyleEngine
+import TestSupport
 import XCTest
 
 /// Pruned networks against the CPU reference on their own shapes, R = 0 against the network

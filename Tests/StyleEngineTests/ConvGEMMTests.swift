@@ -1,5 +1,6 @@
 import CLRuntime
 import StyleEngine
+import TestSupport
 import XCTest
 
 /// The convolutions' GEMM (kernels/gemm.cl, and CLBlast behind the same call) against a

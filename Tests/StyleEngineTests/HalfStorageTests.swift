@@ -1,5 +1,6 @@
 import CLRuntime
 import StyleEngine
+import TestSupport
 import XCTest
 
 /// FP16 storage (activations and weights as half, float arithmetic) against FP32, on a

@@ -1,5 +1,6 @@
 import CLRuntime
 import StyleEngine
+import TestSupport
 import XCTest
 
 /// The device L-BFGS against the CPU reference of the spec, step by step, on a problem whose

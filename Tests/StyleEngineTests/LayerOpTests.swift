@@ -1,5 +1,6 @@
 import CLRuntime
 import StyleEngine
+import TestSupport
 import XCTest
 
 /// Each device op against the CPU reference (1e-4 relative), and each backward against

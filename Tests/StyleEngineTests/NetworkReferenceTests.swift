@@ -1,6 +1,7 @@
 import CLRuntime
 import Foundation
 import StyleEngine
+import TestSupport
 import XCTest
 
 /// The real VGG19 (the fetched weights) on the device against the CPU reference in Double.

@@ -1,5 +1,6 @@
 import CLRuntime
 import StyleEngine
+import TestSupport
 import XCTest
 
 /// The whole objective's gradient (VGG19 backward + losses + TV) against central finite

@@ -1,6 +1,7 @@
 import CLRuntime
 import Foundation
 import StyleEngine
+import TestSupport
 import XCTest
 
 /// The quality metrics of a result: style similarity against the CPU reference in Double,

@@ -1,5 +1,6 @@
 import CLRuntime
 import StyleEngine
+import TestSupport
 import XCTest
 
 /// SSIM on the device against the Double reference (CPUReference/ReferenceSSIM.swift).

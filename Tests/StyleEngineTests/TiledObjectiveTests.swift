@@ -1,6 +1,7 @@
 import CLRuntime
 import Foundation
 import StyleEngine
+import TestSupport
 import XCTest
 
 /// The tiled objective against the whole-image one: the same loss parts and gradient when

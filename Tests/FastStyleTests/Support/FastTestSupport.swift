@@ -2,6 +2,7 @@ import CLRuntime
 import FastStyle
 import Foundation
 import StyleEngine
+import TestSupport
 import XCTest
 
 /// The device the tests run on: `STYLIZE_GPU_TEST_DEVICE` (default 0: PoCL in CI).
@@ -23,19 +24,6 @@ enum FastTestDevice {
     }
 }
 
-/// Deterministic pseudo-random values for test inputs.
-struct TestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
-    /// Uniform in [-1, 1).
-    mutating func next() -> Float {
-        state ^= state << 13
-        state ^= state >> 7
-        state ^= state << 17
-        return Float(state >> 40) / Float(1 << 23) - 1
-    }
-    mutating func array(_ count: Int, scale: Float = 1) -> [Float] { (0..<count).map { _ in next() * scale } }
-}
 
 /// Asserts max |a − e| ≤ tolerance · max(max |e|, floor).
 func assertClose(

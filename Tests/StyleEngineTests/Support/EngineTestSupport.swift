@@ -1,6 +1,7 @@
 import CLRuntime
 import Foundation
 import StyleEngine
+import TestSupport
 import XCTest
 
 /// The device the engine tests run on: `STYLIZE_GPU_TEST_DEVICE` (default 0: PoCL in CI).
@@ -31,19 +32,6 @@ enum EngineTestDevice {
     }
 }
 
-/// Deterministic pseudo-random values for test inputs.
-struct TestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
-    /// Uniform in [-1, 1).
-    mutating func next() -> Float {
-        state ^= state << 13
-        state ^= state >> 7
-        state ^= state << 17
-        return Float(state >> 40) / Float(1 << 23) - 1
-    }
-    mutating func array(_ count: Int, scale: Float = 1) -> [Float] { (0..<count).map { _ in next() * scale } }
-}
 
 /// A VGG19-shaped network with few channels and random weights, so whole-network tests run
 /// in a second: 16 convolutions whose block widths are `blockChannels`.
