@@ -58,6 +58,12 @@ struct FastModelsBench {
     /// activations as half, so a few values land one level off and rarely more.
     static let minimumWithinOneLevel: [String: Double] = ["fp32": 0.999, "fp16": 0.99]
 
+    /// A line, flushed: bench/fast-models may log to a file, where stdout is fully buffered.
+    func say(_ line: String) {
+        print(line)
+        fflush(nil)
+    }
+
     func file(_ name: String) -> URL { data.appending(path: name) }
 
     func readFloats(_ url: URL) throws -> [Float] {
@@ -86,7 +92,7 @@ struct FastModelsBench {
                 try network.forward(image: try gpu.buffer(input), images: batch, height: size, width: size, output: output)
                 let ours = try output.download(queue: session.library.queue)
                 let agreement = Self.compare(ours, expected, size: size, batch: batch, precision: session.precision.rawValue)
-                print(String(
+                say(String(
                     format: "check %4d² ×%d %@ vs PyTorch: max |Δ| %.3g, within one 8-bit level %.4f%%, equal %.4f%%",
                     size, batch, session.precision.rawValue, agreement.maxAbsDifference, 100 * agreement.withinOneLevel,
                     100 * agreement.equalLevels))
@@ -98,7 +104,7 @@ struct FastModelsBench {
                 checked += 1
             }
         }
-        if checked == 0 { print("no PyTorch references in \(data.path): our outputs are NOT checked") }
+        if checked == 0 { say("no PyTorch references in \(data.path): our outputs are NOT checked") }
 
         for session in sessions {
             for (size, batch) in configs {
@@ -110,7 +116,7 @@ struct FastModelsBench {
                 let row = ApplyRow(
                     size: size, batch: batch, precision: session.precision.rawValue, secondsPerImage: seconds / Double(batch),
                     peakDeviceBytes: session.peakAllocatedBytes)
-                print(String(
+                say(String(
                     format: "ours %4d² ×%d %@: %.1f ms/image, peak %d MiB", size, batch, row.precision,
                     1000 * row.secondsPerImage, row.peakDeviceBytes >> 20))
                 result.apply.append(row)
@@ -169,7 +175,7 @@ struct FastModelsBench {
         let photos = file("photos").path
         let style = file("style.png").path
         guard FileManager.default.fileExists(atPath: photos), FileManager.default.fileExists(atPath: style) else {
-            print("training step skipped: \(data.path) has no photos/ and style.png")
+            say("training step skipped: \(data.path) has no photos/ and style.png")
             return nil
         }
         var settings = TrainerSettings(stylePaths: [style], imagesDirectory: photos, outputPath: file("trained.safetensors").path)
@@ -203,7 +209,7 @@ struct FastModelsBench {
         let row = TrainRow(
             size: settings.size, batch: settings.batchSize, secondsPerStep: timed.isEmpty ? durations[0] : timed[timed.count / 2],
             stepSeconds: durations, losses: report.steps.map(\.loss), peakDeviceBytes: report.peakDeviceBytes)
-        print(String(
+        say(String(
             format: "ours training step %d² ×%d: %.3f s/step (steps %@), losses %@, peak %d MiB", row.size, row.batch,
             row.secondsPerStep, durations.map { String(format: "%.2f", $0) }.joined(separator: " "),
             row.losses.map { String(format: "%.6g", $0) }.joined(separator: " "), row.peakDeviceBytes >> 20))
