@@ -74,9 +74,10 @@ def prepare(args):
     os.makedirs(args.dir, exist_ok=True)
     samples = os.path.join(HERE, "..", "samples")
     photos = [os.path.join(samples, n) for n in ("astronaut.png", "chelsea.png", "hubble.png")]
-    for size in args.sizes:
+    # The ONNX peers' input always, whatever sizes ours and PyTorch run at.
+    for size in sorted(set(args.sizes) | {ONNX_SIZE}):
         frames = [np.asarray(square(p, size), dtype=np.float32).transpose(2, 0, 1) for p in photos]
-        for batch in args.batches:
+        for batch in sorted(set(args.batches) | ({ONNX_BATCH} if size == ONNX_SIZE else set())):
             write_f32(os.path.join(args.dir, f"input-{size}-{batch}.f32"),
                       np.stack([frames[i % len(frames)] for i in range(batch)]))
     os.makedirs(os.path.join(args.dir, "photos"), exist_ok=True)
@@ -90,7 +91,7 @@ def prepare(args):
     torch.set_num_threads(args.threads)
     net = torch_net(args.model)
     with torch.inference_mode():
-        for size, batch in check_configs(args.sizes, args.batches):
+        for size, batch in sorted(set(check_configs(args.sizes, args.batches)) | {(ONNX_SIZE, ONNX_BATCH)}):
             x = torch.from_numpy(read_f32(os.path.join(args.dir, f"input-{size}-{batch}.f32"), (batch, 3, size, size)))
             write_f32(os.path.join(args.dir, f"torch-{size}-{batch}.f32"), net(x).numpy())
     if have("onnx"):
