@@ -77,6 +77,20 @@ struct StylizeBench: ParsableCommand {
     @Flag(help: "Instead: TransformerNet (random weights) apply at --sizes in --precisions, a training step in FP32; with --profile each layer's convolution at several blockings.")
     var transformer = false
 
+    @Option(
+        name: .customLong("fast-models"),
+        help: "Instead: a fast style model (--model) against the PyTorch references and inputs bench/fast_models.py wrote in this folder (checked first), apply timed at --sizes × --batches in --precisions, then a training step; run by bench/fast-models.")
+    var fastModels: String?
+
+    @Option(help: "With --fast-models: the model (safetensors).")
+    var model = "Tests/FastStyleTests/Fixtures/transformer-plain.safetensors"
+
+    @Option(parsing: .upToNextOption, help: "With --fast-models: batch sizes.")
+    var batches: [Int] = [1, 4]
+
+    @Flag(name: .customLong("no-train"), help: "With --fast-models: skip the training step.")
+    var noTrain = false
+
     @Option(help: "Folder of the sample images. (default: samples here, else beside the executable's folder)")
     var samples: String?
 
@@ -110,6 +124,20 @@ struct StylizeBench: ParsableCommand {
         let configuration = try EngineConfiguration.fromEnvironment()
         let device = try DeviceInventory.device(at: self.device)
         let gpu = try ComputeDevice(device: device)
+        if let fastModels {
+            print("device: \(device.info.name) (\(device.info.platformName)); median of \(iterations) runs after one warm-up")
+            let result = try FastModelsBench(
+                device: device, configuration: configuration, modelPath: model, data: URL(fileURLWithPath: fastModels),
+                repeats: iterations
+            ).run(sizes: sizes, batches: batches, precisions: precisions, train: !noTrain)
+            if let json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                try encoder.encode(result).write(to: URL(fileURLWithPath: json))
+                print("wrote \(json)")
+            }
+            return
+        }
         if transformer {
             print("device: \(device.info.name) (\(device.info.platformName)); median of \(iterations) runs")
             let bench = TransformerBench(gpu: gpu, repeats: iterations)
