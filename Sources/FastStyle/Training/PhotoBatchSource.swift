@@ -40,18 +40,19 @@ public final class PhotoBatchSource: @unchecked Sendable {
     /// The batch of `step`, and the next one started in the background.
     public func batch(step: Int) throws -> PhotoBatch {
         let ready: PhotoBatch
-        if let pending, pending.step == step {
-            pending.group.wait()
-            ready = try lock.withLock { pending.result! }.get()
+        if let waiting = lock.withLock({ pending }), waiting.step == step {
+            waiting.group.wait()
+            // The copy above predates the result: read it from the source, where the worker wrote it.
+            ready = try lock.withLock { pending!.result! }.get()
         } else {
             ready = try make(step: step)
         }
         let group = DispatchGroup()
         let next = step + 1
-        pending = (next, group, nil)
+        lock.withLock { pending = (next, group, nil) }
         queue.async(group: group) { [self] in
             let result = Result { try make(step: next) }
-            lock.withLock { pending?.result = result }
+            lock.withLock { if pending?.step == next { pending?.result = result } }
         }
         return ready
     }
