@@ -118,6 +118,7 @@ struct Train: ParsableCommand {
         settings.loss.styleWeight = styleWeight
         settings.loss.totalVariationWeight = tvWeight
         settings.seed = seed
+        settings.pooling = modelOptions.pooling
         settings.checkpointEvery = checkpointEvery
         settings.initModelPath = initModel
         settings.heldOutDirectory = heldOut
@@ -145,7 +146,7 @@ struct Train: ParsableCommand {
             device: device,
             weights: VGG19Weights.load(
                 from: weightsURL, convolutionCount: try VGG19Network.convolutionsNeeded(for: loss.layers)),
-            configuration: configuration)
+            pooling: settings.pooling, configuration: configuration)
         let trainer = try TransformerTrainer(
             settings: settings, session: session, styleImages: styleImages,
             vggWeightsHash: ContentHash.ofFile(weightsURL.path) ?? "unreadable", initialModel: initial)

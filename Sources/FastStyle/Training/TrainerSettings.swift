@@ -16,6 +16,8 @@ public struct TrainerSettings: Sendable, Codable, Equatable {
     public var learningRate: Float = 1e-3
     public var loss = TrainerSettings.defaultLoss
     public var seed: UInt64 = 0
+    /// VGG19's pooling in the loss network.
+    public var pooling = Pooling.max
     /// Write the model and the checkpoint every N steps (and at the end).
     public var checkpointEvery = 100
     /// A model to start from (fine-tuning) instead of PyTorch's random initialization.
