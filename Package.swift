@@ -43,8 +43,8 @@ let package = Package(
             ],
             path: "bench/stylize-bench"),
         .testTarget(name: "CLRuntimeTests", dependencies: ["CLRuntime", "Kernels"]),
-        // What the test targets share (deterministic inputs).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // What the test targets share: deterministic inputs, the fast-model fixtures' model files.
+        .target(name: "TestSupport", dependencies: ["FastStyle", "StyleEngine"], path: "Tests/TestSupport"),
         .testTarget(name: "StyleEngineTests", dependencies: ["StyleEngine", "CLRuntime", "Kernels", "TestSupport"]),
         .testTarget(
             name: "FastStyleTests", dependencies: ["FastStyle", "StyleEngine", "CLRuntime", "Kernels", "TestSupport"],

@@ -1,5 +1,6 @@
 import Foundation
 import StyleEngine
+import TestSupport
 import XCTest
 
 /// `stylize-gpu apply` as a process: PyTorch's fixture models give PyTorch's pictures, styles
@@ -11,8 +12,8 @@ final class CLIApplyTests: CLITestCase {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appending(path: "../FastStyleTests/Fixtures").standardized
     static func fixture(_ name: String) -> String { fixtures.appending(path: name).path }
-    let plain = fixture("transformer-plain.safetensors")
-    let cin = fixture("transformer-cin4.safetensors")
+    let plain = FastFixtureModels.plainPath
+    let cin = FastFixtureModels.conditionalPath
     let input = fixture("input.png")
 
     /// The fraction of 8-bit values within one level of the expected picture's.

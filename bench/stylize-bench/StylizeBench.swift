@@ -82,8 +82,8 @@ struct StylizeBench: ParsableCommand {
         help: "Instead: a fast style model (--model) against the PyTorch references and inputs bench/fast_models.py wrote in this folder (checked first), apply timed at --sizes × --batches in --precisions, then a training step; run by bench/fast-models.")
     var fastModels: String?
 
-    @Option(help: "With --fast-models: the model (safetensors).")
-    var model = "Tests/FastStyleTests/Fixtures/transformer-plain.safetensors"
+    @Option(help: "With --fast-models: the model (safetensors; bench/fast-models makes one when not given).")
+    var model: String?
 
     @Option(parsing: .upToNextOption, help: "With --fast-models: batch sizes.")
     var batches: [Int] = [1, 4]
@@ -115,6 +115,7 @@ struct StylizeBench: ParsableCommand {
     }
 
     func validate() throws {
+        if fastModels != nil && model == nil { throw ValidationError("--fast-models needs --model FILE") }
         if let peerTF32, !["on", "off"].contains(peerTF32) {
             throw ValidationError("--peer-tf32 takes on or off")
         }
@@ -127,7 +128,7 @@ struct StylizeBench: ParsableCommand {
         if let fastModels {
             print("device: \(device.info.name) (\(device.info.platformName)); median of \(iterations) runs after one warm-up")
             let result = try FastModelsBench(
-                device: device, configuration: configuration, modelPath: model, data: URL(fileURLWithPath: fastModels),
+                device: device, configuration: configuration, modelPath: model!, data: URL(fileURLWithPath: fastModels),
                 repeats: iterations
             ).run(sizes: sizes, batches: batches, precisions: precisions, train: !noTrain)
             if let json {

@@ -1,15 +1,17 @@
 import FastStyle
 import Foundation
 import StyleEngine
+import TestSupport
 import XCTest
 
-/// The files scripts/make-fast-fixtures wrote with PyTorch (Fixtures/README.md).
+/// The pictures scripts/make-fast-fixtures wrote with PyTorch (Fixtures/README.md), and the models.
 enum FastFixtures {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appending(path: "Fixtures")
-    static let plainModel = directory.appending(path: "transformer-plain.safetensors").path
-    static let cinModel = directory.appending(path: "transformer-cin4.safetensors").path
-    static let cinStyles = 4
+    /// The models PyTorch made the pictures with, written by the tests from their seed.
+    static var plainModel: String { FastFixtureModels.plainPath }
+    static var cinModel: String { FastFixtureModels.conditionalPath }
+    static let cinStyles = FastFixtureModels.styles
     static let input = directory.appending(path: "input.png").path
     static let plainOutput = directory.appending(path: "output-plain.png").path
     static func cinOutput(style: Int) -> String { directory.appending(path: "output-cin4-style\(style).png").path }
