@@ -169,6 +169,4 @@ struct Apply: ParsableCommand {
         }
         if summary.failed > 0 { throw ExitCode(1) }
     }
-
-    func megabytes(_ bytes: Int) -> String { "\((bytes + 524_287) / 1_048_576) MiB" }
 }

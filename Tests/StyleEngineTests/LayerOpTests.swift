@@ -14,19 +14,9 @@ final class LayerOpTests: XCTestCase {
     func upload(_ values: [Float]) throws -> Buffer<Float> { try library.gpu.buffer(values) }
     func download(_ buffer: Buffer<Float>) throws -> [Float] { try buffer.download(queue: library.queue) }
     func download(_ buffer: StoredBuffer) throws -> [Float] { try buffer.downloadFloats(library: library) }
-    func doubles(_ values: [Float]) -> [Double] { values.map(Double.init) }
-    func floats(_ values: [Double]) -> [Float] { values.map(Float.init) }
-
-    /// ∂(Σ seed·f(x))/∂x by central differences in Double.
+    /// Central differences with this class's step, 1e-4, unless a test names another.
     func numericGradient(_ x: [Double], seed: [Double], epsilon: Double = 1e-4, _ f: ([Double]) -> [Double]) -> [Double] {
-        (0..<x.count).map { i in
-            var plus = x, minus = x
-            plus[i] += epsilon
-            minus[i] -= epsilon
-            let up = zip(f(plus), seed).reduce(0) { $0 + $1.0 * $1.1 }
-            let down = zip(f(minus), seed).reduce(0) { $0 + $1.0 * $1.1 }
-            return (up - down) / (2 * epsilon)
-        }
+        TestSupport.numericGradient(x, seed: seed, epsilon: epsilon, f)
     }
 
     /// The direct convolution, and im2col + GEMM with each GEMM backend in bands of two rows,
@@ -37,7 +27,7 @@ final class LayerOpTests: XCTestCase {
         let (c, k, h, w) = (3, 13, 5, 37)
         let input = random.array(c * h * w), weights = random.array(k * c * 9), bias = random.array(k)
         let forward = { (x: [Double]) in
-            ReferenceLayers.conv3x3Forward(x, channels: c, height: h, width: w, weights: self.doubles(weights), bias: self.doubles(bias))
+            ReferenceLayers.conv3x3Forward(x, channels: c, height: h, width: w, weights: doubles(weights), bias: doubles(bias))
         }
         let gradOutput = random.array(k * h * w)
         let numeric = numericGradient(doubles(input), seed: doubles(gradOutput), forward)
@@ -330,7 +320,7 @@ final class LayerOpTests: XCTestCase {
             let content = ReferenceLosses.content(doubles(features), target: doubles(target), weight: 5)
             XCTAssertEqual(5 * Double(sums[slot]) / Double(n), content.loss, accuracy: 1e-5 * content.loss)
             assertClose(try download(contentGradient), floats(content.gradient), relative: 1e-5)
-            let numericContent = numericGradient(doubles(features), seed: [1]) { [ReferenceLosses.content($0, target: self.doubles(target), weight: 5).loss] }
+            let numericContent = numericGradient(doubles(features), seed: [1]) { [ReferenceLosses.content($0, target: doubles(target), weight: 5).loss] }
             assertClose(floats(content.gradient), floats(numericContent), relative: 1e-5)
 
             let style = ReferenceLosses.style(doubles(gram), target: doubles(gramTarget), weight: 100)

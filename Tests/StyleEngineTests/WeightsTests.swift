@@ -1,5 +1,6 @@
 import Foundation
 import StyleEngine
+import TestSupport
 import XCTest
 
 final class WeightsTests: XCTestCase {

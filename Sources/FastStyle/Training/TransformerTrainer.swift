@@ -240,16 +240,9 @@ public final class TransformerTrainer {
 
     /// Every tensor's PyTorch shape, by name (a multi-style model's norms [styles, C]).
     func shapes() -> [String: [Int]] {
-        var shapes: [String: [Int]] = [:]
-        for layer in TransformerLayer.transformerNet(widths: [32, 64, 128], residualBlocks: 5) {
-            shapes[layer.weightName] = [layer.outChannels, layer.inChannels, layer.kernelSize, layer.kernelSize]
-            shapes[layer.biasName] = [layer.outChannels]
-            if let gamma = layer.gammaName, let beta = layer.betaName {
-                shapes[gamma] = styles.count > 1 ? [styles.count, layer.outChannels] : [layer.outChannels]
-                shapes[beta] = shapes[gamma]
-            }
-        }
-        return shapes
+        Dictionary(
+            uniqueKeysWithValues: TransformerNetLayout.tensorShapes(conditionalStyles: styles.count > 1 ? styles.count : nil)
+                .map { ($0.name, $0.shape) })
     }
 
     /// The first setting that differs, for the refusal.

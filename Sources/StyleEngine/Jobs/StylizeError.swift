@@ -33,4 +33,5 @@ public enum StylizeError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-func megabytes(_ bytes: Int) -> String { "\((bytes + 524_287) / 1_048_576) MiB" }
+/// A byte count as whole MiB, rounded, for messages.
+public func megabytes(_ bytes: Int) -> String { "\((bytes + 524_287) / 1_048_576) MiB" }

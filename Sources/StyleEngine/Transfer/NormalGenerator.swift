@@ -3,19 +3,13 @@ import Foundation
 /// Standard normal samples from a seeded generator (Box–Muller over SplitMix64), identical on
 /// every platform so that a seed always gives the same image.
 struct NormalGenerator {
-    private var state: UInt64
+    private var bits: SplitMix64
     private var spare: Float?
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { bits = SplitMix64(seed: seed) }
 
-    mutating func nextUniform() -> Double {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return (Double(z >> 11) + 0.5) / Double(1 << 53)
-    }
+    /// Uniform on (0, 1): never 0, whose log Box–Muller takes.
+    mutating func nextUniform() -> Double { (Double(bits.next() >> 11) + 0.5) / Double(1 << 53) }
 
     mutating func next() -> Float {
         if let spare {

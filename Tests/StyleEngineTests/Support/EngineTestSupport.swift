@@ -67,14 +67,3 @@ struct TinyVGG {
     }
 }
 
-/// Asserts max |a − e| ≤ tolerance · max(max |e|, floor).
-func assertClose(
-    _ actual: [Float], _ expected: [Float], relative tolerance: Float, floor: Float = 1e-6, _ message: String = "",
-    file: StaticString = #filePath, line: UInt = #line
-) {
-    XCTAssertEqual(actual.count, expected.count, "count " + message, file: file, line: line)
-    let scale = max(expected.map(abs).max() ?? 0, floor)
-    let worst = zip(actual, expected).map { abs($0 - $1) }.max() ?? 0
-    XCTAssertLessThanOrEqual(
-        worst, tolerance * scale, "max error \(worst) vs scale \(scale) " + message, file: file, line: line)
-}
