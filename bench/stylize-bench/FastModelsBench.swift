@@ -133,22 +133,9 @@ struct FastModelsBench {
         let network = try TransformerNetwork(library: session.library, weights: weights, styles: styles)
         let input = try gpu.buffer(try readFloats(file("input-\(size)-\(batch).f32")))
         let output = try gpu.buffer(Float.self, count: network.outputShape(images: batch, height: size, width: size).count)
-        return try median(gpu) {
+        return try medianSeconds(gpu: gpu, repeats: repeats) {
             try network.forward(image: input, images: batch, height: size, width: size, output: output)
         }
-    }
-
-    func median(_ gpu: ComputeDevice, _ body: () throws -> Void) throws -> Double {
-        try body()  // warm-up: kernels built, activations allocated
-        try gpu.finish()
-        var times: [Double] = []
-        for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
-            try body()
-            try gpu.finish()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        }
-        return times.sorted()[times.count / 2]
     }
 
     static func compare(_ ours: [Float], _ theirs: [Float], size: Int, batch: Int, precision: String) -> Agreement {

@@ -3,7 +3,7 @@ import FastStyle
 import Foundation
 import StyleEngine
 
-/// `stylize-bench --transformer`: pytorch/examples' TransformerNet (random weights) on the
+/// `stylize-bench --transformer`: pytorch/examples' TransformerNet (PyTorch's initialization) on the
 /// device: apply at each size in each precision, a training step (forward keeping
 /// activations and backward to every weight; sizes up to 256), and with --profile each layer's convolution
 /// alone at several blockings (StridedConvTuning), to see where the time goes.
@@ -22,45 +22,10 @@ struct TransformerBench {
         let trainSeconds: Double?
     }
 
-    /// Uniform weights of variance 1/fan-in, γ 1, β 0, as a freshly made network.
-    static func weights() -> [String: [Float]] {
-        var state: UInt64 = 0x1234_5678
-        func next() -> Float {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Float(state >> 40) / Float(1 << 24) * 2 - 1
-        }
-        let entries = TransformerNetwork.parameterEntries()
-        let counts = Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0.count) })
-        var weights: [String: [Float]] = [:]
-        for (name, count) in entries {
-            if name.hasSuffix(".conv2d.weight") {
-                let fanIn = count / counts[name.replacingOccurrences(of: ".weight", with: ".bias")]!
-                let scale = Float((3.0 / Double(fanIn)).squareRoot())
-                weights[name] = (0..<count).map { _ in next() * scale }
-            } else if name.hasSuffix(".weight") && !name.contains("conv2d") {
-                weights[name] = [Float](repeating: 1, count: count)
-            } else {
-                weights[name] = [Float](repeating: 0, count: count)
-            }
-        }
-        return weights
-    }
-
-    func seconds(_ body: () throws -> Void) throws -> Double {
-        try body()  // warm-up: kernels built, tensors allocated
-        try gpu.finish()
-        var times: [Double] = []
-        for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
-            try body()
-            try gpu.finish()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        }
-        return times.sorted()[times.count / 2]
-    }
+    func seconds(_ body: () throws -> Void) throws -> Double { try medianSeconds(gpu: gpu, repeats: repeats, body) }
 
     func run(sizes: [Int], precisions: [Precision], train: Bool) throws -> [Row] {
-        let weights = Self.weights()
+        let weights = TransformerTrainer.initialWeights(seed: 0)  // as PyTorch initializes a fresh network
         var rows: [Row] = []
         for size in sizes {
             let image = try gpu.buffer((0..<(3 * size * size)).map { Float(($0 * 37) % 256) })
