@@ -64,6 +64,7 @@ def torch_net(model_path):
     from safetensors.torch import load_file
     spec = importlib.util.spec_from_loader("make_fast_fixtures", loader=None)
     fixtures = importlib.util.module_from_spec(spec)
+    fixtures.__file__ = os.path.join(HERE, "..", "scripts", "make-fast-fixtures")
     exec(open(os.path.join(HERE, "..", "scripts", "make-fast-fixtures")).read(), fixtures.__dict__)
     net = fixtures.TransformerNet()
     net.load_state_dict({k: v.float() for k, v in load_file(model_path).items()}, strict=True)
@@ -199,13 +200,14 @@ def peer(args):
 def train(args, net, ours):
     """The trainer's steps in PyTorch on the same batches from the same weights: TransformerNet,
     VGG19 (the engine's weights, peer_pytorch.py's loader) at relu2_2 for content and relu1_1…5_1
-    for style against ihc's Grams, TV, each image's loss averaged over the batch, Adam(1e-3)."""
+    for style against ihc's Grams, TV (the weights ours ran with), each image's loss averaged over
+    the batch, Adam(1e-3)."""
     import torch
     sys.path.insert(0, HERE)
     import peer_pytorch as vgg
     size, batch, steps = ours["size"], ours["batch"], len(ours["losses"])
     content_layers, style_layers = ["relu2_2"], ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"]
-    content_weight, style_weight, tv_weight = 1.0, 100.0, 1e-4
+    content_weight, style_weight, tv_weight = ours["contentWeight"], ours["styleWeight"], ours["totalVariationWeight"]
     weights = vgg.load_weights(vgg.default_weights(), torch.device("cpu"))
     mean = torch.tensor(BGR_MEAN).view(1, 3, 1, 1)
 

@@ -76,8 +76,9 @@
 // PB pixels of one row. global = [⌈K/(KB·groupsPerItem)⌉, ⌈Wo/PB⌉, N·Ho]: channel groups vary
 // fastest, so consecutive work-groups read the same input rows while they are in the cache;
 // with FAST_CONV_PIXELS_FIRST, [⌈Wo/PB⌉, ⌈K/(KB·groupsPerItem)⌉, N·Ho]: a group's weights stay
-// in the cache along the row instead. Blocks whose reads stay inside the row, at stride 1 or
-// 2, load vectors; the row's last block and other strides gather lane by lane.
+// in the cache along the row instead. At stride 1 or 2 a block loads vectors wherever the
+// reads stay inside its image, a partial last block too (its extra lanes are dropped); the
+// image's last rows there and other strides gather lane by lane.
 #define FAST_CONV_FORWARD(NAME, INPUT_T, READ, READV, READV2, OUTPUT_T, WRITE, WRITEV)                  \
 __kernel void NAME(const int channels, const int inHeight, const int inWidth, const int outChannels,     \
                    const int ksize, const int stride, const int outHeight, const int outWidth,           \
@@ -89,8 +90,11 @@ __kernel void NAME(const int channels, const int inHeight, const int inWidth, co
     const int x0 = get_global_id(1 - FC_GROUP_AXIS) * FAST_CONV_PB;                                      \
     const int n = get_global_id(2) / outHeight, y = get_global_id(2) % outHeight;                        \
     if (x0 >= outWidth) return;                                                                          \
-    const int vectorized = (FC_S == 1 || FC_S == 2)                                                      \
-        && (x0 + FAST_CONV_PB - 1) * FC_S + FC_K - 1 + (FC_S - 1) < inWidth;                             \
+    /* A block loads vectors where its reads stay inside the image (lanes past the row's end  \
+       read the next row's values and are dropped); elsewhere it gathers lane by lane. */     \
+    const int vectorStride = FC_S == 1 || FC_S == 2;                                                     \
+    const long imageEnd = ((long)n + 1) * channels * inHeight * inWidth;                                 \
+    const int rowReach = (FAST_CONV_PB - 1) * FC_S + FC_K + (FC_S - 1);                                 \
     const int full = x0 + FAST_CONV_PB <= outWidth;                                                      \
     const int taps = FC_K * FC_K;                                                                        \
     const __global float* w = weights + weightOffset;                                                    \
@@ -107,6 +111,7 @@ __kernel void NAME(const int channels, const int inHeight, const int inWidth, co
             for (int ky = 0; ky < FC_K; ++ky) {                                                          \
                 const long row = (plane + y * FC_S + ky) * inWidth + (long)x0 * FC_S;                    \
                 const int tapRow = c * taps + ky * FC_K;                                                 \
+                const int vectorized = vectorStride && row + rowReach <= imageEnd;                       \
                 for (int kx = 0; kx < FC_K; ++kx) {                                                      \
                     FC_VEC v;                                                                            \
                     if (vectorized && FC_S == 1) {                                                       \
@@ -147,7 +152,7 @@ FAST_CONV_FORWARD(fast_conv_forward_to_float, storage_t, LOAD, FC_LOAD_STORED, F
 FAST_CONV_FORWARD(fast_conv_forward_from_float, float, READ_FLOAT, FC_LOAD_FLOAT, FC_LOAD_EVEN_FLOAT, storage_t, STORE, FC_STORE_STORED)
 FAST_CONV_FORWARD(fast_conv_forward_float, float, READ_FLOAT, FC_LOAD_FLOAT, FC_LOAD_EVEN_FLOAT, float, WRITE_FLOAT, FC_STORE_FLOAT)
 
-// The backward kernels' own blocking: FAST_CONV_BACKWARD_CB channels by runs of 8 pixels
+// The backward to the weights' own blocking: FAST_CONV_BACKWARD_CB channels by runs of 8 pixels
 // (one float8 each).
 #ifndef FAST_CONV_BACKWARD_CB
 #define FAST_CONV_BACKWARD_CB 4
@@ -158,64 +163,40 @@ inline float fc_sum8(const float8 v) {
     return (h.x + h.y) + (h.z + h.w);
 }
 
-// Backward to the (padded) input, overwriting gradInput: a gather over the outputs each input
-// position fed, so no atomics.
-//   gradIn[n][c][iy][ix] = Σ_o Σ_ky Σ_kx w[o][c][ky][kx] · gradOut[n][o][(iy−ky)/s][(ix−kx)/s]
-// over the taps where iy−ky and ix−kx are non-negative multiples of s inside the output.
-// A work-item computes CB input channels × 8 pixels of one row: at stride 1 away from the
-// row's ends with vector loads, elsewhere lane by lane. global = [⌈Win/8⌉, Hin, N·⌈C/CB⌉].
-__kernel void fast_conv_backward_input(const int channels, const int inHeight, const int inWidth,
-                                       const int outChannels, const int ksize, const int stride,
-                                       const int outHeight, const int outWidth,
-                                       __global const float* restrict gradOutput,
-                                       __global const float* restrict weights, const int weightOffset,
-                                       __global float* restrict gradInput) {
-    const int x0 = get_global_id(0) * 8, iy = get_global_id(1);
-    const int groups = (channels + FAST_CONV_BACKWARD_CB - 1) / FAST_CONV_BACKWARD_CB;
-    const int n = get_global_id(2) / groups, c0 = get_global_id(2) % groups * FAST_CONV_BACKWARD_CB;
-    if (x0 >= inWidth || iy >= inHeight) return;
-    float8 acc[FAST_CONV_BACKWARD_CB];
-    _Pragma("unroll") for (int i = 0; i < FAST_CONV_BACKWARD_CB; ++i) acc[i] = (float8)(0.0f);
+// Backward to the (padded) input as a forward convolution (the forward kernel's speed,
+// whatever the stride):
+//   gradIn[n][c][iy][ix] = Σ_o Σ_ky Σ_kx W'[c][o][ky][kx] · D[n][o][iy+ky][ix+kx]
+// with the flipped, transposed filter W'[c][o][ky][kx] = W[o][c][k−1−ky][k−1−kx] and D the
+// output gradient dilated by the stride and zero-padded by k−1:
+//   D[n][o][k−1+s·y][k−1+s·x] = gradOut[n][o][y][x], 0 elsewhere, D N×K×(Hin+k−1)×(Win+k−1).
+// Input positions no output reads (stride leftovers) get 0 from the zeros.
+
+// D from gradOut, OVERWRITING every value of D: a work-item per row of D (zeros, then the
+// row's gradients). global = [Hin+k−1, N·K].
+__kernel void fast_conv_dilate(const int outHeight, const int outWidth, const int ksize, const int stride,
+                               const int dilatedHeight, const int dilatedWidth,
+                               __global const float* restrict gradOutput, __global float* restrict dilated) {
+    const int dy = get_global_id(0), plane = get_global_id(1);
+    if (dy >= dilatedHeight) return;
+    __global float* row = dilated + ((long)plane * dilatedHeight + dy) * dilatedWidth;
+    for (int dx = 0; dx < dilatedWidth; ++dx) row[dx] = 0.0f;
+    const int sy = dy - (FC_K - 1);
+    if (sy < 0 || sy % FC_S != 0 || sy / FC_S >= outHeight) return;
+    const __global float* source = gradOutput + ((long)plane * outHeight + sy / FC_S) * outWidth;
+    for (int x = 0; x < outWidth; ++x) row[FC_K - 1 + x * FC_S] = source[x];
+}
+
+// W' from W (at weightOffset), OVERWRITING flipped[flippedOffset ..< + K·C·k·k]: a work-item
+// per (c, o) filter. global = [C, K].
+__kernel void fast_conv_flip_weights(const int channels, const int outChannels, const int ksize,
+                                     __global const float* restrict weights, const int weightOffset,
+                                     __global float* restrict flipped, const int flippedOffset) {
+    const int c = get_global_id(0), o = get_global_id(1);
     const int taps = FC_K * FC_K;
-    const __global float* w = weights + weightOffset;
-    int lane[FAST_CONV_BACKWARD_CB];
-    _Pragma("unroll") for (int i = 0; i < FAST_CONV_BACKWARD_CB; ++i) lane[i] = min(c0 + i, channels - 1);
-    const int vectorized = FC_S == 1 && x0 >= FC_K - 1 && x0 + 7 < outWidth;
-    for (int o = 0; o < outChannels; ++o) {
-        const long outPlane = ((long)n * outChannels + o) * outHeight;
-        for (int ky = 0; ky < FC_K; ++ky) {
-            const int dy = iy - ky;
-            if (dy < 0 || dy % FC_S != 0 || dy / FC_S >= outHeight) continue;
-            const long row = (outPlane + dy / FC_S) * outWidth;
-            for (int kx = 0; kx < FC_K; ++kx) {
-                float8 v;
-                if (vectorized) {
-                    v = vload8(0, gradOutput + row + x0 - kx);
-                } else {
-                    float lanes[8];
-                    for (int p = 0; p < 8; ++p) {
-                        const int dx = x0 + p - kx;
-                        lanes[p] = (dx >= 0 && dx % FC_S == 0 && dx / FC_S < outWidth) ? gradOutput[row + dx / FC_S] : 0.0f;
-                    }
-                    v = vload8(0, lanes);
-                }
-                _Pragma("unroll") for (int i = 0; i < FAST_CONV_BACKWARD_CB; ++i)
-                    acc[i] = fma((float8)(w[((long)o * channels + lane[i]) * taps + ky * FC_K + kx]), v, acc[i]);
-            }
-        }
-    }
-    _Pragma("unroll") for (int i = 0; i < FAST_CONV_BACKWARD_CB; ++i) {
-        const int c = c0 + i;
-        if (c >= channels) break;
-        const long out = (((long)n * channels + c) * inHeight + iy) * inWidth + x0;
-        if (x0 + 8 <= inWidth) {
-            vstore8(acc[i], 0, gradInput + out);
-        } else {
-            float lanes[8];
-            vstore8(acc[i], 0, lanes);
-            for (int p = 0; x0 + p < inWidth; ++p) gradInput[out + p] = lanes[p];
-        }
-    }
+    if (c >= channels || o >= outChannels) return;
+    const __global float* source = weights + weightOffset + ((long)o * channels + c) * taps;
+    __global float* target = flipped + flippedOffset + ((long)c * outChannels + o) * taps;
+    for (int tap = 0; tap < taps; ++tap) target[taps - 1 - tap] = source[tap];
 }
 
 // Backward to the weights, ADDED into gradWeights (so images and batches accumulate):

@@ -13,7 +13,7 @@ struct Train: ParsableCommand {
             resized and cropped on a background thread; the crops of a step depend only on --seed \
             and the step), runs them through the network, measures each result with VGG19's loss \
             (content against its photo, Gram style, total variation, as stylize does; defaults: \
-            content relu2_2 weight 1, style relu1_1…relu5_1 weight 100, TV 1e-4) and takes one Adam \
+            content relu2_2 weight 10, style relu1_1…relu5_1 weight 3, TV 1e-4) and takes one Adam \
             step. Several --style images train one multi-style model: each step's batch gives \
             every style the same number of photos, and the model's style n is the n-th --style. \
             The model (-o) and a checkpoint beside it (NAME.checkpoint.safetensors) are \

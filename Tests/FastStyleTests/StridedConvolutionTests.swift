@@ -58,7 +58,7 @@ final class StridedConvolutionTests: XCTestCase {
                 let gradInput = try library.poisoned(shape.input.count)
                 try StridedConvolution.backwardInput(
                     library: library, shape: shape, gradOutput: try library.upload(gradOutput), weights: weightSlice,
-                    gradInput: gradInput, tuning: tuning)
+                    gradInput: gradInput, workspace: try library.poisoned(shape.backwardInputWorkspaceCount), tuning: tuning)
                 assertClose(try library.download(gradInput), floats(numericInput), relative: 1e-4, label + " input")
 
                 let gradients = try library.upload([7, 7] + startWeights + startBias + [7])

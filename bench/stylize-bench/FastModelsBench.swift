@@ -43,6 +43,10 @@ struct FastModelsBench {
         let stepSeconds: [Double]
         let losses: [Double]
         let peakDeviceBytes: Int
+        /// The loss weights the steps ran with (the peer replays them).
+        let contentWeight: Float
+        let styleWeight: Float
+        let totalVariationWeight: Float
     }
 
     struct Result: Codable {
@@ -195,7 +199,9 @@ struct FastModelsBench {
         let timed = Array(durations.dropFirst()).sorted()
         let row = TrainRow(
             size: settings.size, batch: settings.batchSize, secondsPerStep: timed.isEmpty ? durations[0] : timed[timed.count / 2],
-            stepSeconds: durations, losses: report.steps.map(\.loss), peakDeviceBytes: report.peakDeviceBytes)
+            stepSeconds: durations, losses: report.steps.map(\.loss), peakDeviceBytes: report.peakDeviceBytes,
+            contentWeight: settings.loss.contentWeight, styleWeight: settings.loss.styleWeight,
+            totalVariationWeight: settings.loss.totalVariationWeight)
         say(String(
             format: "ours training step %d² ×%d: %.3f s/step (steps %@), losses %@, peak %d MiB", row.size, row.batch,
             row.secondsPerStep, durations.map { String(format: "%.2f", $0) }.joined(separator: " "),

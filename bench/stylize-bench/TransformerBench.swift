@@ -59,7 +59,8 @@ struct TransformerBench {
     }
 
     /// Each distinct layer shape's convolution alone (FP32 forward) at `size`², in GFLOP/s
-    /// per blocking.
+    /// per blocking, then its backward to the input and to the weights and bias at the
+    /// default blocking (GFLOP/s of the forward's FLOPs).
     func profile(size: Int, tunings: [StridedConvTuning] = Self.profileTunings) throws {
         print("(the network uses StridedConvTuning.default(for:): up to 4 channels × 16 pixels, every group per work-item on CPUs)")
         let library = KernelLibrary(gpu: gpu)
@@ -87,7 +88,24 @@ struct TransformerBench {
                 }
                 return String(format: "%.1f", flops / time / 1e9)
             }
-            print("  \(name) \(c)→\(k) \(kernel)×\(kernel)/\(stride): " + rates.joined(separator: " | "))
+            let gradOutput = try gpu.buffer((0..<shape.output.count).map { Float($0 % 11) / 11 - 0.5 })
+            let gradInput = try gpu.buffer(Float.self, count: shape.input.count)
+            let workspace = try gpu.buffer(Float.self, count: shape.backwardInputWorkspaceCount)
+            let gradWeights = ParameterSlice(try gpu.buffer(Float.self, count: shape.weightCount))
+            let gradBias = ParameterSlice(try gpu.buffer(Float.self, count: k))
+            let backInput = try seconds {
+                try StridedConvolution.backwardInput(
+                    library: library, shape: shape, gradOutput: gradOutput, weights: weights, gradInput: gradInput,
+                    workspace: workspace)
+            }
+            let backWeights = try seconds {
+                try StridedConvolution.backwardWeights(
+                    library: library, shape: shape, input: input, gradOutput: gradOutput, gradWeights: gradWeights,
+                    gradBias: gradBias)
+            }
+            print(
+                "  \(name) \(c)→\(k) \(kernel)×\(kernel)/\(stride): " + rates.joined(separator: " | ")
+                    + String(format: " ‖ backward input %.1f, weights %.1f", flops / backInput / 1e9, flops / backWeights / 1e9))
         }
     }
 }

@@ -19,8 +19,9 @@ public final class TransformerNetwork: @unchecked Sendable {
     public let library: KernelLibrary
     public let parameters: ParameterTable
     public let styles: Int
-    /// The blocking of each convolution (a tuner may set it; by default
-    /// `StridedConvTuning.default(for:)`).
+    /// The blocking of each convolution, by shape: the layers' forward shapes and, in
+    /// training, their backward to the input (`StridedConvShape.transposed`). A tuner may set
+    /// it; by default `StridedConvTuning.default(for:)`.
     public var tuning: @Sendable (StridedConvShape) -> StridedConvTuning = { StridedConvTuning.default(for: $0) }
     let layers: [TransformerLayer]
     private var activations: TransformerActivations?
@@ -153,7 +154,7 @@ public final class TransformerNetwork: @unchecked Sendable {
             if index == 0 { break }  // the image's gradient is not needed
             try StridedConvolution.backwardInput(
                 library: library, shape: conv, gradOutput: gradient, weights: parameters.slice(layer.weightName),
-                gradInput: gradPadded, tuning: tuning(conv))
+                gradInput: gradPadded, workspace: pass.workspace!, tuning: tuning(conv.transposed))
             try ReflectionPad.backward(
                 library: library, gradOutput: gradPadded, shape: resampled, pad: layer.pad,
                 gradInput: layer.upsample ? gradResampled : gradient)

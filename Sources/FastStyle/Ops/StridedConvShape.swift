@@ -45,6 +45,19 @@ public struct StridedConvShape: Hashable, Sendable, CustomStringConvertible {
     /// Values of the weights [K][C][k][k].
     public var weightCount: Int { outChannels * inChannels * kernelSize * kernelSize }
 
+    /// The backward to the input as a convolution (stride 1) of the output gradient, dilated
+    /// by the stride and zero-padded by k − 1, with the flipped, transposed filter: N images,
+    /// K → C channels, input (Hin + k − 1) × (Win + k − 1), output Hin × Win.
+    public var transposed: StridedConvShape {
+        StridedConvShape(
+            images: images, inChannels: outChannels, outChannels: inChannels, kernelSize: kernelSize, stride: 1,
+            inHeight: inHeight + kernelSize - 1, inWidth: inWidth + kernelSize - 1)
+    }
+
+    /// Floats the backward to the input needs as workspace: the dilated gradient and the
+    /// flipped filter.
+    public var backwardInputWorkspaceCount: Int { transposed.input.count + weightCount }
+
     public var description: String {
         "\(kernelSize)×\(kernelSize)/\(stride) \(inChannels)→\(outChannels) on \(images)×\(inHeight)×\(inWidth)"
     }

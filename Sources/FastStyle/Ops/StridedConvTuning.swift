@@ -2,7 +2,9 @@ import StyleEngine
 
 /// The blocking of kernels/fast_conv.cl's forward, as `-D` options, so that a tuner can
 /// search it: each work-item keeps `channelBlock` output channels × `pixelBlock` pixels of one
-/// row in registers. The options also build the backward kernels of the same program.
+/// row in registers. The options also build the backward to the weights in the same program;
+/// the backward to the input is a forward convolution of its own shape
+/// (`StridedConvShape.transposed`), with its own tuning.
 public struct StridedConvTuning: Hashable, Sendable, CustomStringConvertible {
     /// FAST_CONV_KB.
     public var channelBlock: Int
@@ -43,8 +45,8 @@ public struct StridedConvTuning: Hashable, Sendable, CustomStringConvertible {
         StridedConvTuning(channelBlock: min(4, shape.outChannels), pixelBlock: 16)
     }
 
-    /// The backward kernels' channel blocking (FAST_CONV_BACKWARD_CB's default), by runs of
-    /// 8 pixels, independent of the forward's.
+    /// The backward to the weights' channel blocking (FAST_CONV_BACKWARD_CB's default), by
+    /// runs of 8 pixels, independent of the forward's.
     static let backwardChannelBlock = 4
 
     /// The `-D` options of the program for a convolution of `shape`.

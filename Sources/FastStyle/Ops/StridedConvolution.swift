@@ -9,7 +9,8 @@ import StyleEngine
 /// for FP16 apply); gradients float. The backward to the input OVERWRITES; the backward to
 /// the weights and bias ADDS, so that images and batches accumulate (zero them first).
 /// `tuning`: the forward's blocking (nil: `StridedConvTuning.default(for: shape)`); the
-/// backward kernels are built in the same program, with their own blocking.
+/// backward to the weights is built in the same program, with its own blocking; the backward
+/// to the input is itself a forward convolution (`StridedConvShape.transposed`).
 public enum StridedConvolution {
     /// output = conv(input) + bias (no bias: nil), OVERWRITING output. With half storage, a
     /// float input (the image) or a float output (the last layer's image) are taken too.
@@ -46,20 +47,34 @@ public enum StridedConvolution {
 
     /// gradInput (N×C×Hin×Win, the padded input's gradient) from gradOutput (N×K×Ho×Wo),
     /// OVERWRITING gradInput: input positions no output reads (stride leftovers) get 0.
+    /// Computed as `shape.transposed`, a forward convolution of the output gradient dilated
+    /// by the stride and zero-padded by k − 1 with the flipped, transposed filter, both
+    /// written into `workspace` (at least `shape.backwardInputWorkspaceCount` floats;
+    /// overwritten). `tuning`: the blocking of that convolution (nil: its default).
     public static func backwardInput(
         library: KernelLibrary, shape: StridedConvShape, gradOutput: Buffer<Float>, weights: ParameterSlice,
-        gradInput: Buffer<Float>, tuning: StridedConvTuning? = nil
+        gradInput: Buffer<Float>, workspace: Buffer<Float>, tuning: StridedConvTuning? = nil
     ) throws {
-        let tuning = tuning ?? .default(for: shape)
         precondition(gradOutput.count >= shape.output.count && gradInput.count >= shape.input.count)
         precondition(weights.count == shape.weightCount, "weights: \(weights.count) for \(shape)")
-        let (channelBlock, pixelBlock) = (StridedConvTuning.backwardChannelBlock, 8)
-        let groups = (shape.inChannels + channelBlock - 1) / channelBlock
-        try library.kernel("fast_conv", "fast_conv_backward_input", options: tuning.buildOptions(for: shape)).enqueue(
-            on: library.queue,
-            global: [(shape.inWidth + pixelBlock - 1) / pixelBlock, shape.inHeight, shape.images * groups],
-            shape.inChannels, shape.inHeight, shape.inWidth, shape.outChannels, shape.kernelSize, shape.stride,
-            shape.outHeight, shape.outWidth, gradOutput, weights.buffer, weights.offset, gradInput)
+        precondition(
+            workspace.count >= shape.backwardInputWorkspaceCount,
+            "workspace: \(workspace.count) floats, \(shape.backwardInputWorkspaceCount) needed for \(shape)")
+        let transposed = shape.transposed
+        let options = StridedConvTuning.default(for: shape).buildOptions(for: shape)
+        try library.kernel("fast_conv", "fast_conv_dilate", options: options).enqueue(
+            on: library.queue, global: [transposed.inHeight, shape.images * shape.outChannels],
+            shape.outHeight, shape.outWidth, shape.kernelSize, shape.stride, transposed.inHeight, transposed.inWidth,
+            gradOutput, workspace)
+        let flippedOffset = transposed.input.count
+        try library.kernel("fast_conv", "fast_conv_flip_weights", options: options).enqueue(
+            on: library.queue, global: [shape.inChannels, shape.outChannels],
+            shape.inChannels, shape.outChannels, shape.kernelSize, weights.buffer, weights.offset, workspace,
+            flippedOffset)
+        try forward(
+            library: library, shape: transposed, input: .float(workspace),
+            weights: ParameterSlice(workspace, offset: flippedOffset, count: shape.weightCount), bias: nil,
+            output: .float(gradInput), tuning: tuning)
     }
 
     /// gradWeights += ∂L/∂W and gradBias += ∂L/∂b (nil: no bias gradient), summed over the N
