@@ -20,6 +20,9 @@ public final class ComputeDevice: @unchecked Sendable {
 
     public var info: DeviceInfo { device.info }
 
+    /// Bytes runs may plan for: the device's memory, or less under the context's memory limit.
+    public var memoryBudget: Int { min(Int(clamping: info.globalMemoryBytes), context.memoryLimit ?? .max) }
+
     /// The program for `source` built with `options`, compiled at most once per device.
     public func program(source: String, options: String = "") throws -> Program {
         let key = stableHash(options + "\u{0}" + source)

@@ -34,11 +34,10 @@ public struct StyleApplier {
             bandRows: bandRows)
     }
 
-    /// Device bytes still free: the context's limit, else the device's memory, less what is allocated.
+    /// Device bytes still free: the device's memory budget less what is allocated.
     public var availableBytes: Int {
-        let context = network.library.gpu.context
-        let limit = context.memoryLimit ?? Int(clamping: network.library.gpu.info.globalMemoryBytes)
-        return limit - context.allocatedBytes
+        let gpu = network.library.gpu
+        return gpu.memoryBudget - gpu.context.allocatedBytes
     }
 
     /// Left out of a tile budget for what a tiled pass allocates besides its bands (a blend's γ/β rows).

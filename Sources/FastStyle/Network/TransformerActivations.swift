@@ -25,8 +25,8 @@ final class TransformerActivations: @unchecked Sendable {
     /// Training only: four float buffers as large as the largest tensor (gradient, padded
     /// gradient, upsampled gradient, the skip's gradient).
     var scratch: [Buffer<Float>] = []
-    /// Training only: the backward to the input's workspace, for the largest layer
-    /// (`StridedConvShape.backwardInputWorkspaceCount`).
+    /// Training only: the backward to the input's workspace, for the largest layer after the
+    /// first (`StridedConvShape.backwardInputWorkspaceCount`).
     var workspace: Buffer<Float>?
 
     init(library: KernelLibrary, layers: [TransformerLayer], input: TensorShape, training: Bool) throws {
@@ -75,7 +75,9 @@ final class TransformerActivations: @unchecked Sendable {
         if training {
             let largest = max(input.count, largestResampled ?? 0, largestPadded, largestOutput)
             scratch = try (0..<4).map { _ in try library.gpu.buffer(Float.self, count: largest) }
-            workspace = try library.gpu.buffer(Float.self, count: shapes.map(\.conv.backwardInputWorkspaceCount).max()!)
+            // The first layer's input gradient is never taken (the image is not trained).
+            workspace = try library.gpu.buffer(
+                Float.self, count: shapes.dropFirst().map(\.conv.backwardInputWorkspaceCount).max() ?? 1)
         }
     }
 }

@@ -44,9 +44,7 @@ public final class EngineSession: @unchecked Sendable {
     }
 
     /// Bytes the session's runs may plan for: the device's memory, or less under `memoryLimit`.
-    public var memoryBudget: Int {
-        min(Int(clamping: info.globalMemoryBytes), computeDevice.context.memoryLimit ?? .max)
-    }
+    public var memoryBudget: Int { computeDevice.memoryBudget }
 
     /// The memory estimates of this session's network for runs with `optimizer`.
     public func memoryPlan(optimizer: OptimizerSettings) -> MemoryPlan {
