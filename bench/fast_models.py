@@ -78,7 +78,8 @@ def prepare(args):
     # The ONNX peers' input always, whatever sizes ours and PyTorch run at.
     for size in sorted(set(args.sizes) | {ONNX_SIZE}):
         frames = [np.asarray(square(p, size), dtype=np.float32).transpose(2, 0, 1) for p in photos]
-        for batch in sorted(set(args.batches) | ({ONNX_BATCH} if size == ONNX_SIZE else set())):
+        # Batch 1 too: check_configs checks every size there.
+        for batch in sorted(set(args.batches) | {1} | ({ONNX_BATCH} if size == ONNX_SIZE else set())):
             write_f32(os.path.join(args.dir, f"input-{size}-{batch}.f32"),
                       np.stack([frames[i % len(frames)] for i in range(batch)]))
     os.makedirs(os.path.join(args.dir, "photos"), exist_ok=True)

@@ -13,7 +13,7 @@ public enum KernelSources {
         "conv3x3": ["storage"], "winograd": ["storage"], "gemm": ["storage"], "conv_direct": ["storage"], "gram": ["storage"], "relu": ["storage"], "pool": ["storage"], "reduce": ["storage"],
         "losses": ["reduce"], "optimizer": ["storage"],
         "tiles": ["storage"],
-        "fast_conv": ["storage"], "instance_norm": ["storage"], "resample": ["storage"],
+        "fast_conv": ["storage"], "winograd4": ["storage"], "instance_norm": ["storage"], "resample": ["storage"],
     ]
 
     /// Names of every embedded kernel family.

@@ -35,7 +35,7 @@ struct Stylize: ParsableCommand {
             SIGINT (Ctrl-C), SIGTERM and SIGHUP write the current image and report, then exit \
             with 128 + the signal (130, 143, 129); a second signal exits at once.
 
-            Environment: STYLIZE_GPU_CONV=direct|winograd|im2col, STYLIZE_GPU_GEMM=packed|clblast, \
+            Environment: STYLIZE_GPU_CONV=direct|winograd|winograd4|im2col, STYLIZE_GPU_GEMM=packed|clblast, \
             STYLIZE_GPU_GEMM_TUNING=off|cached|search override the device's defaults.
             """)
 

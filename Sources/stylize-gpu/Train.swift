@@ -20,6 +20,9 @@ struct Train: ParsableCommand {
             written atomically every --checkpoint-every steps and at the end; --resume goes on \
             from the checkpoint and ends where an unbroken run would. SIGINT, SIGTERM and SIGHUP \
             stop at the end of the step and write both. scripts/training-photos DIR gathers photos.
+
+            Environment: STYLIZE_GPU_CONV=direct|winograd|winograd4|im2col overrides the VGG \
+            loss's convolutions (default: winograd4 on CPUs, winograd elsewhere).
             """)
 
     @OptionGroup var deviceOptions: DeviceOptions
@@ -139,7 +142,8 @@ struct Train: ParsableCommand {
         let initial = try initModel.map { try TransformerModel.load(path: $0) }
         if let initial, initial.isConditional { throw InputError("--init-model is a multi-style model; give a single-style one") }
         let device = try DeviceInventory.device(at: deviceOptions.primary)
-        let configuration = try EngineConfiguration.fromEnvironment()
+        var configuration = try EngineConfiguration.fromEnvironment()
+        configuration.convolution = configuration.trainingConvolution(for: device.info)
         Interrupt.install(quiet: quiet)
         let loss = settings.loss
         let session = try EngineSession(

@@ -15,6 +15,9 @@ final class StridedConvolutionTests: XCTestCase {
     /// rows wide enough for the vector loads (stride 1 and 2) as well as the gathered last block.
     static let shapes = [
         StridedConvShape(images: 2, inChannels: 3, outChannels: 5, kernelSize: 3, stride: 1, inHeight: 5, inWidth: 21),
+        // Winograd's (the 3×3/1 default): vector loads and stores in the first 8 tiles of the
+        // first two tile rows, gathers in the third and the partial block of each row.
+        StridedConvShape(images: 2, inChannels: 1, outChannels: 2, kernelSize: 3, stride: 1, inHeight: 11, inWidth: 40),
         StridedConvShape(images: 2, inChannels: 4, outChannels: 3, kernelSize: 3, stride: 2, inHeight: 8, inWidth: 19),
         StridedConvShape(images: 1, inChannels: 2, outChannels: 3, kernelSize: 9, stride: 1, inHeight: 10, inWidth: 30),
     ]
@@ -41,7 +44,7 @@ final class StridedConvolutionTests: XCTestCase {
                 StridedConvTuning.default(for: shape),
                 StridedConvTuning(channelBlock: 3, pixelBlock: 4, pixelsFirst: true, specializesShape: false, groupsPerItem: 1),
                 StridedConvTuning(channelBlock: 2, pixelBlock: 8, specializesShape: false, groupsPerItem: 2),
-            ]
+            ] + (Winograd4Convolution.applies(to: shape) ? [StridedConvTuning(channelBlock: 3, winograd: true)] : [])
             for tuning in tunings {
                 let label = "\(shape) \(tuning)"
                 let output = try library.storedBuffer(shape.output.count)
@@ -52,7 +55,7 @@ final class StridedConvolutionTests: XCTestCase {
                 let biasSlice = ParameterSlice(parameters, offset: weights.count + 3, count: bias.count)
                 try StridedConvolution.forward(
                     library: library, shape: shape, input: storedInput, weights: weightSlice, bias: biasSlice,
-                    output: output, tuning: tuning)
+                    output: output, tuning: tuning, workspace: try library.poisoned(max(1, shape.forwardWorkspaceCount)))
                 assertClose(try library.download(output), expected, relative: 1e-5, label)
 
                 let gradInput = try library.poisoned(shape.input.count)
@@ -79,7 +82,7 @@ final class StridedConvolutionTests: XCTestCase {
         }
     }
 
-    /// A forward without bias.
+    /// A forward without bias (Winograd's, the 3×3/1 default).
     func testForwardWithoutBias() throws {
         let library = try FastTestDevice.library()
         let shape = Self.shapes[1]
@@ -87,7 +90,8 @@ final class StridedConvolutionTests: XCTestCase {
         let output = try library.storedBuffer(shape.output.count)
         try StridedConvolution.forward(
             library: library, shape: shape, input: try library.stored(input),
-            weights: ParameterSlice(try library.upload(weights)), bias: nil, output: output)
+            weights: ParameterSlice(try library.upload(weights)), bias: nil, output: output,
+            workspace: try library.poisoned(max(1, shape.forwardWorkspaceCount)))
         assertClose(
             try library.download(output), floats(ReferenceFastOps.conv(doubles(input), shape, weights: doubles(weights), bias: nil)),
             relative: 1e-5)
@@ -113,7 +117,8 @@ final class StridedConvolutionTests: XCTestCase {
             ]
             for (input, output, expected, label) in cases {
                 try StridedConvolution.forward(
-                    library: library, shape: shape, input: input, weights: weightSlice, bias: biasSlice, output: output)
+                    library: library, shape: shape, input: input, weights: weightSlice, bias: biasSlice, output: output,
+                    workspace: try library.gpu.buffer(Float.self, count: max(1, shape.forwardWorkspaceCount)))
                 let tolerance: Float = output.isHalfForTests ? 1e-3 : 1e-5
                 assertClose(try library.download(output), expected, relative: tolerance, "\(shape) \(label)")
             }

@@ -99,7 +99,7 @@ final class CLIBadInputTests: CLITestCase {
             ["--content", CLI.sample("astronaut.png"), "--style", CLI.sample("ihc.png"), "--size", "32", "-o",
              path("out.png")], environment: ["STYLIZE_GPU_CONV": "fft"])
         XCTAssertEqual(result.status, 1)
-        XCTAssertEqual(result.stderr, "Error: STYLIZE_GPU_CONV=fft is not one of im2col, winograd, direct\n")
+        XCTAssertEqual(result.stderr, "Error: STYLIZE_GPU_CONV=fft is not one of im2col, winograd, direct, winograd4\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("out.png")))
     }
 

@@ -103,7 +103,7 @@ final class EngineSessionTests: XCTestCase {
         XCTAssertEqual(configuration, EngineConfiguration(convolution: .im2col, gemm: .clblast, gemmTuning: .off))
         XCTAssertEqual(try EngineConfiguration.fromEnvironment([:]), EngineConfiguration())
         XCTAssertThrowsError(try EngineConfiguration.fromEnvironment(["STYLIZE_GPU_CONV": "fft"])) { error in
-            XCTAssertEqual("\(error)", "STYLIZE_GPU_CONV=fft is not one of im2col, winograd, direct")
+            XCTAssertEqual("\(error)", "STYLIZE_GPU_CONV=fft is not one of im2col, winograd, direct, winograd4")
         }
     }
 }

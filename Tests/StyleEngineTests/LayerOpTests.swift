@@ -112,6 +112,47 @@ final class LayerOpTests: XCTestCase {
         }
     }
 
+    /// Winograd F(4×4, 3×3) (VGG's zero padding) against the reference, forward with bias
+    /// and ReLU and backward to the input, FP32 and FP16: a narrow image (every tile block
+    /// gathered) and a wide one (vector loads and stores inside, gathers at the borders and
+    /// in the partial block), on scratch poisoned with NaN.
+    func testWinogradF4ConvolutionMatchesReference() throws {
+        for (c, k, h, w) in [(16, 20, 19, 9), (3, 5, 13, 70)] {
+            let input = random.array(c * h * w), weights = random.array(k * c * 9, scale: 0.3), bias = random.array(k)
+            let forward = ReferenceLayers.conv3x3Forward(
+                doubles(input), channels: c, height: h, width: w, weights: doubles(weights), bias: doubles(bias)
+            ).map { max($0, 0) }
+            let gradOutput = random.array(k * h * w)
+            let backward = ReferenceLayers.conv3x3BackwardInput(
+                doubles(gradOutput), channels: c, height: h, width: w, weights: doubles(weights), outChannels: k)
+            for precision in Precision.allCases {
+                let winograd = KernelLibrary(gpu: library.gpu, precision: precision, convolution: .winogradF4)
+                let layer = try DeviceConvLayer(library: winograd, inChannels: c, outChannels: k, weights: weights, bias: bias)
+                // Either direction's scratch.
+                let both = [(c, k), (k, c)].map {
+                    WinogradF4.Geometry(channels: $0.0, outChannels: $0.1, inHeight: h, inWidth: w, pad: 1)
+                }
+                let nan = { (count: Int) in try self.library.gpu.buffer([Float](repeating: .nan, count: count)) }
+                let scratch = ConvScratch(
+                    columns: try nan(both.map(\.transformedCount).max()!), weights: try nan(both.map(\.filterCount).max()!),
+                    outputBand: nil, products: try nan(both.map(\.productCount).max()!))
+                let output = try StoredBuffer.allocate(library: winograd, count: k * h * w)
+                let stored = precision == .fp16 ? try StoredBuffer.storing(try upload(input), library: winograd) : .float(try upload(input))
+                try Conv3x3.forward(
+                    library: winograd, layer: layer, input: stored, height: h, width: w, output: output,
+                    scratch: scratch, relu: true)
+                let tolerance: Float = precision == .fp16 ? 3e-3 : 1e-5
+                assertClose(try download(output), floats(forward), relative: tolerance, "\(c)→\(k) \(h)×\(w) \(precision)")
+                let gradInput = try library.gpu.buffer(Float.self, count: c * h * w)
+                try Conv3x3.backwardInput(
+                    library: winograd, layer: layer, gradOutput: try upload(gradOutput), height: h, width: w,
+                    gradInput: gradInput, scratch: scratch)
+                assertClose(
+                    try download(gradInput), floats(backward), relative: tolerance, "\(c)→\(k) \(h)×\(w) \(precision) backward")
+            }
+        }
+    }
+
     func testBiasReLUAndReLUBackward() throws {
         let (k, h, w) = (4, 5, 3)
         let input = random.array(k * h * w), bias = random.array(k, scale: 0.3)

@@ -185,11 +185,14 @@ struct FastModelsBench {
             try batch.rgb.withUnsafeBytes { Data($0) }.write(to: file("train-batch-\(step).f32"))
         }
         let weightsURL = try VGG19Weights.locate(explicitPath: nil)
+        // The VGG loss's convolutions as `stylize-gpu train` picks them.
+        var trainingConfiguration = configuration
+        trainingConfiguration.convolution = configuration.trainingConvolution(for: device.info)
         let session = try EngineSession(
             device: device,
             weights: VGG19Weights.load(
                 from: weightsURL, convolutionCount: try VGG19Network.convolutionsNeeded(for: settings.loss.layers)),
-            configuration: configuration)
+            configuration: trainingConfiguration)
         let trainer = try TransformerTrainer(
             settings: settings, session: session, styleImages: [try ImageFile.read(path: style)], vggWeightsHash: "bench",
             initialModel: model)

@@ -54,15 +54,18 @@ struct TransformerBench {
         return rows
     }
 
-    static let profileTunings = [(8, 8), (4, 16), (6, 16)].flatMap { channels, pixels in
-        [1, nil].map { StridedConvTuning(channelBlock: channels, pixelBlock: pixels, groupsPerItem: $0) }
-    }
+    static let profileTunings =
+        [(8, 8), (4, 16), (6, 16)].flatMap { channels, pixels in
+            [1, nil].map { StridedConvTuning(channelBlock: channels, pixelBlock: pixels, groupsPerItem: $0) }
+        } + [4, 8, 12, 16].map { StridedConvTuning(channelBlock: $0, winograd: true) }
 
     /// Each distinct layer shape's convolution alone (FP32 forward) at `size`², in GFLOP/s
     /// per blocking, then its backward to the input and to the weights and bias at the
     /// default blocking (GFLOP/s of the forward's FLOPs).
     func profile(size: Int, tunings: [StridedConvTuning] = Self.profileTunings) throws {
-        print("(the network uses StridedConvTuning.default(for:): up to 4 channels × 16 pixels, every group per work-item on CPUs)")
+        print(
+            "(the network uses StridedConvTuning.default(for:): Winograd KB 4 for 3×3/1, else up to 4 channels × 16 pixels, "
+                + "every group per work-item on CPUs)")
         let library = KernelLibrary(gpu: gpu)
         // (name, C, K, k, stride, input side before padding)
         let layers: [(String, Int, Int, Int, Int, Int)] = [
@@ -80,17 +83,18 @@ struct TransformerBench {
             let bias = ParameterSlice(try gpu.buffer([Float](repeating: 0.1, count: k)))
             let output = StoredBuffer.float(try gpu.buffer(Float.self, count: shape.output.count))
             let flops = 2 * Double(shape.weightCount) * Double(shape.outHeight * shape.outWidth)
+            let workspace = try gpu.buffer(Float.self, count: max(shape.forwardWorkspaceCount, shape.backwardInputWorkspaceCount))
             let rates = try tunings.map { tuning in
+                if tuning.winograd && !Winograd4Convolution.applies(to: shape) { return "–" }
                 let time = try seconds {
                     try StridedConvolution.forward(
                         library: library, shape: shape, input: input, weights: weights, bias: bias, output: output,
-                        tuning: tuning)
+                        tuning: tuning, workspace: workspace)
                 }
                 return String(format: "%.1f", flops / time / 1e9)
             }
             let gradOutput = try gpu.buffer((0..<shape.output.count).map { Float($0 % 11) / 11 - 0.5 })
             let gradInput = try gpu.buffer(Float.self, count: shape.input.count)
-            let workspace = try gpu.buffer(Float.self, count: shape.backwardInputWorkspaceCount)
             let gradWeights = ParameterSlice(try gpu.buffer(Float.self, count: shape.weightCount))
             let gradBias = ParameterSlice(try gpu.buffer(Float.self, count: k))
             let backInput = try seconds {

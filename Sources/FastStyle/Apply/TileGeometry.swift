@@ -43,14 +43,16 @@ struct TileGeometry: Sendable {
     /// The whole image's convolution (its tuning is the untiled pass's).
     var wholeShape: StridedConvShape { bandShape(rows: output.height) }
 
-    /// Device bytes of a band: its float input and output.
+    /// Device bytes of a band: its float input and output, and the convolution's workspace
+    /// (at most the whole image's).
     func bandBytes(rows: Int) -> Int {
-        4 * (input.channels * inputRows(rows) * paddedWidth + output.channels * rows * output.width)
+        4 * (input.channels * inputRows(rows) * paddedWidth + output.channels * rows * output.width
+            + wholeShape.forwardWorkspaceCount)
     }
 
     /// The most output rows whose band fits `bytes` (0 when not even one does).
     func rowsFitting(bytes: Int) -> Int {
-        let fixed = 4 * input.channels * (layer.kernelSize - layer.stride) * paddedWidth
+        let fixed = 4 * (input.channels * (layer.kernelSize - layer.stride) * paddedWidth + wholeShape.forwardWorkspaceCount)
         let perRow = 4 * (input.channels * layer.stride * paddedWidth + output.channels * output.width)
         guard bytes > fixed else { return 0 }
         return min(output.height, (bytes - fixed) / perRow)

@@ -67,6 +67,7 @@ public struct TiledApplier {
         let bias = network.parameters.slice(layer.biasName)
         let bandInput = try library.gpu.buffer(Float.self, count: channels * geometry.inputRows(bandRows) * paddedWidth)
         let bandOutput = try library.gpu.buffer(Float.self, count: outChannels * bandRows * outWidth)
+        let workspace = try library.gpu.buffer(Float.self, count: max(1, geometry.bandShape(rows: bandRows).forwardWorkspaceCount))
         let columns = geometry.sourceColumns()
         var output = [Float](repeating: 0, count: geometry.output.count)
         var statistics = layer.norm != nil ? TileStatistics(channels: outChannels) : nil
@@ -92,7 +93,7 @@ public struct TiledApplier {
             try bandInput.upload(staged, queue: library.queue)
             try StridedConvolution.forward(
                 library: library, shape: shape, input: .float(bandInput), weights: weights, bias: bias,
-                output: .float(bandOutput), tuning: tuning)
+                output: .float(bandOutput), tuning: tuning, workspace: workspace)
             let band = try bandOutput.download(count: outChannels * rows * outWidth, queue: library.queue)
             let positions = rows * outWidth
             band.withUnsafeBufferPointer { band in

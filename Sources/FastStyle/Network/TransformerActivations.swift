@@ -25,9 +25,10 @@ final class TransformerActivations: @unchecked Sendable {
     /// Training only: four float buffers as large as the largest tensor (gradient, padded
     /// gradient, upsampled gradient, the skip's gradient).
     var scratch: [Buffer<Float>] = []
-    /// Training only: the backward to the input's workspace, for the largest layer after the
-    /// first (`StridedConvShape.backwardInputWorkspaceCount`).
-    var workspace: Buffer<Float>?
+    /// The convolutions' workspace: the largest layer's forward's
+    /// (`StridedConvShape.forwardWorkspaceCount`) and, in training, backward to the input's,
+    /// over the layers after the first (`backwardInputWorkspaceCount`).
+    let workspace: Buffer<Float>
 
     init(library: KernelLibrary, layers: [TransformerLayer], input: TensorShape, training: Bool) throws {
         self.input = input
@@ -75,9 +76,10 @@ final class TransformerActivations: @unchecked Sendable {
         if training {
             let largest = max(input.count, largestResampled ?? 0, largestPadded, largestOutput)
             scratch = try (0..<4).map { _ in try library.gpu.buffer(Float.self, count: largest) }
-            // The first layer's input gradient is never taken (the image is not trained).
-            workspace = try library.gpu.buffer(
-                Float.self, count: shapes.dropFirst().map(\.conv.backwardInputWorkspaceCount).max() ?? 1)
         }
+        // The first layer's input gradient is never taken (the image is not trained).
+        let backward = training ? shapes.dropFirst().map(\.conv.backwardInputWorkspaceCount).max() ?? 0 : 0
+        workspace = try library.gpu.buffer(
+            Float.self, count: max(1, backward, shapes.map(\.conv.forwardWorkspaceCount).max() ?? 0))
     }
 }

@@ -100,7 +100,7 @@ public final class TransformerNetwork: @unchecked Sendable {
             let convolved = pass.convolved[index] ?? .float(output)
             try StridedConvolution.forward(
                 library: library, shape: conv, input: pass.padded[index], weights: parameters.slice(layer.weightName),
-                bias: parameters.slice(layer.biasName), output: convolved, tuning: tuning(conv))
+                bias: parameters.slice(layer.biasName), output: convolved, tuning: tuning(conv), workspace: pass.workspace)
             var result = convolved
             if let affine = affines[index], let statistics = pass.statistics[index] {
                 let normalized = pass.normalized[index] ?? convolved
@@ -154,7 +154,7 @@ public final class TransformerNetwork: @unchecked Sendable {
             if index == 0 { break }  // the image's gradient is not needed
             try StridedConvolution.backwardInput(
                 library: library, shape: conv, gradOutput: gradient, weights: parameters.slice(layer.weightName),
-                gradInput: gradPadded, workspace: pass.workspace!, tuning: tuning(conv.transposed))
+                gradInput: gradPadded, workspace: pass.workspace, tuning: tuning(conv.transposed))
             try ReflectionPad.backward(
                 library: library, gradOutput: gradPadded, shape: resampled, pad: layer.pad,
                 gradInput: layer.upsample ? gradResampled : gradient)

@@ -54,9 +54,16 @@ public struct StridedConvShape: Hashable, Sendable, CustomStringConvertible {
             inHeight: inHeight + kernelSize - 1, inWidth: inWidth + kernelSize - 1)
     }
 
-    /// Floats the backward to the input needs as workspace: the dilated gradient and the
-    /// flipped filter.
-    public var backwardInputWorkspaceCount: Int { transposed.input.count + weightCount }
+    /// Floats the forward needs as workspace whatever its tuning (Winograd's, for 3×3 stride 1).
+    public var forwardWorkspaceCount: Int {
+        Winograd4Convolution.applies(to: self) ? Winograd4Convolution.workspaceCount(for: self) : 0
+    }
+
+    /// Floats the backward to the input needs as workspace: the dilated gradient, the flipped
+    /// filter and the workspace of their convolution's forward.
+    public var backwardInputWorkspaceCount: Int {
+        transposed.input.count + weightCount + transposed.forwardWorkspaceCount
+    }
 
     public var description: String {
         "\(kernelSize)×\(kernelSize)/\(stride) \(inChannels)→\(outChannels) on \(images)×\(inHeight)×\(inWidth)"

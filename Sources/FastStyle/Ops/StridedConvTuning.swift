@@ -25,11 +25,18 @@ public struct StridedConvTuning: Hashable, Sendable, CustomStringConvertible {
     /// build option): nil is all of them on CPUs (fewer, longer work-groups), one elsewhere.
     public var groupsPerItem: Int?
 
+    /// Whether the forward of a 3×3, stride-1 shape runs as Winograd F(4×4, 3×3)
+    /// (`Winograd4Convolution`, `channelBlock` output channels per work-item of its product,
+    /// at most 16) rather than directly.
+    public var winograd: Bool
+
     public init(
         channelBlock: Int = 8, pixelBlock: Int = 8, pixelsFirst: Bool = false, specializesShape: Bool = true,
-        groupsPerItem: Int? = nil
+        groupsPerItem: Int? = nil, winograd: Bool = false
     ) {
         precondition(channelBlock > 0 && [4, 8, 16].contains(pixelBlock), "pixel block \(pixelBlock): 4, 8 or 16")
+        precondition(!winograd || channelBlock <= WinogradF4.largestChannelBlock, "Winograd channel block")
+        self.winograd = winograd
         precondition(groupsPerItem.map { $0 > 0 } ?? true, "groups per item")
         self.groupsPerItem = groupsPerItem
         self.channelBlock = channelBlock
@@ -38,11 +45,15 @@ public struct StridedConvTuning: Hashable, Sendable, CustomStringConvertible {
         self.pixelsFirst = pixelsFirst
     }
 
-    /// The blocking used where none is asked: 16 pixels (two AVX2 vectors, one AVX-512
-    /// vector) by up to 4 channels, the accumulators well inside 16 vector registers (the
-    /// best of stylize-bench --transformer --profile's candidates on a 2-core AVX2 PoCL).
+    /// The blocking used where none is asked: Winograd for 3×3 stride-1 shapes, by up to 4
+    /// channels; else directly, 16 pixels (two AVX2 vectors, one AVX-512 vector) by up to 4
+    /// channels, the accumulators well inside 16 vector registers (the best of
+    /// stylize-bench --transformer --profile's candidates on a 2-core AVX2 PoCL).
     public static func `default`(for shape: StridedConvShape) -> StridedConvTuning {
-        StridedConvTuning(channelBlock: min(4, shape.outChannels), pixelBlock: 16)
+        if Winograd4Convolution.applies(to: shape) {
+            return StridedConvTuning(channelBlock: min(4, shape.outChannels), pixelBlock: 16, winograd: true)
+        }
+        return StridedConvTuning(channelBlock: min(4, shape.outChannels), pixelBlock: 16)
     }
 
     /// The backward to the weights' channel blocking (FAST_CONV_BACKWARD_CB's default), by
@@ -67,7 +78,8 @@ public struct StridedConvTuning: Hashable, Sendable, CustomStringConvertible {
     func local(_ library: KernelLibrary) -> [Int]? { library.gpu.info.isCPU ? [1, 1, 1] : nil }
 
     public var description: String {
-        "KB \(channelBlock) PB \(pixelBlock)" + (groupsPerItem.map { " G \($0)" } ?? "") + (pixelsFirst ? " pixels first" : "")
+        if winograd { return "Winograd KB \(channelBlock)" }
+        return "KB \(channelBlock) PB \(pixelBlock)" + (groupsPerItem.map { " G \($0)" } ?? "") + (pixelsFirst ? " pixels first" : "")
             + (specializesShape ? "" : " generic")
     }
 }

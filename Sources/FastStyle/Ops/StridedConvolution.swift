@@ -14,9 +14,12 @@ import StyleEngine
 public enum StridedConvolution {
     /// output = conv(input) + bias (no bias: nil), OVERWRITING output. With half storage, a
     /// float input (the image) or a float output (the last layer's image) are taken too.
+    /// `workspace` from `workspaceOffset` on: at least `shape.forwardWorkspaceCount` floats
+    /// (overwritten) where the tuning is Winograd's; else unused.
     public static func forward(
         library: KernelLibrary, shape: StridedConvShape, input: StoredBuffer, weights: ParameterSlice,
-        bias: ParameterSlice?, output: StoredBuffer, tuning: StridedConvTuning? = nil
+        bias: ParameterSlice?, output: StoredBuffer, tuning: StridedConvTuning? = nil, workspace: Buffer<Float>? = nil,
+        workspaceOffset: Int = 0
     ) throws {
         let tuning = tuning ?? .default(for: shape)
         input.requireCount(shape.input.count, "convolution input")
@@ -24,6 +27,13 @@ public enum StridedConvolution {
         precondition(weights.count == shape.weightCount, "weights: \(weights.count) for \(shape)")
         precondition(bias.map { $0.count == shape.outChannels } ?? true, "bias count for \(shape)")
         if input.isHalf || output.isHalf { precondition(library.precision == .fp16, "half buffers on an FP32 library") }
+        if tuning.winograd {
+            guard let workspace else { preconditionFailure("Winograd's forward needs a workspace (\(shape))") }
+            try Winograd4Convolution.forward(
+                library: library, shape: shape, input: input, weights: weights, bias: bias, output: output,
+                workspace: workspace, workspaceOffset: workspaceOffset, channelBlock: tuning.channelBlock)
+            return
+        }
         let name =
             switch (input, output) {
             case (.half, .half): "fast_conv_forward"
@@ -50,7 +60,7 @@ public enum StridedConvolution {
     /// Computed as `shape.transposed`, a forward convolution of the output gradient dilated
     /// by the stride and zero-padded by k − 1 with the flipped, transposed filter, both
     /// written into `workspace` (at least `shape.backwardInputWorkspaceCount` floats;
-    /// overwritten). `tuning`: the blocking of that convolution (nil: its default).
+    /// overwritten; its forward's workspace after them). `tuning`: the blocking of that convolution (nil: its default).
     public static func backwardInput(
         library: KernelLibrary, shape: StridedConvShape, gradOutput: Buffer<Float>, weights: ParameterSlice,
         gradInput: Buffer<Float>, workspace: Buffer<Float>, tuning: StridedConvTuning? = nil
@@ -74,7 +84,7 @@ public enum StridedConvolution {
         try forward(
             library: library, shape: transposed, input: .float(workspace),
             weights: ParameterSlice(workspace, offset: flippedOffset, count: shape.weightCount), bias: nil,
-            output: .float(gradInput), tuning: tuning)
+            output: .float(gradInput), tuning: tuning, workspace: workspace, workspaceOffset: flippedOffset + shape.weightCount)
     }
 
     /// gradWeights += ∂L/∂W and gradBias += ∂L/∂b (nil: no bias gradient), summed over the N

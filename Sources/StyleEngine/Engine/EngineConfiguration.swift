@@ -49,6 +49,13 @@ public struct EngineConfiguration: Sendable, Equatable {
         convolution ?? (info.isCPU ? .direct : .winograd)
     }
 
+    /// The convolution algorithm of a training run's VGG loss: the override, else Winograd
+    /// F(4×4, 3×3) on CPUs (its forward and backward to the input are the step's largest
+    /// share; README, bench/fast-models) and Winograd elsewhere.
+    public func trainingConvolution(for info: DeviceInfo) -> ConvolutionAlgorithm {
+        convolution ?? (info.isCPU ? .winogradF4 : .winograd)
+    }
+
     /// The GEMM under im2col and Winograd: the override, else the engine's packed kernel on
     /// CPUs and CLBlast elsewhere.
     public func gemm(for info: DeviceInfo) -> GEMMBackend {

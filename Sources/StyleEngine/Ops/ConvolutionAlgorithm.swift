@@ -7,4 +7,8 @@ public enum ConvolutionAlgorithm: String, Sendable, Codable, CaseIterable {
     case winograd
     /// kernels/conv_direct.cl: register-blocked direct convolution, for CPUs (~2× the others there).
     case direct
+    /// Winograd F(4×4, 3×3) (kernels/winograd4.cl, the fast models' too): 4× fewer multiplies,
+    /// transforms in cache-sized chunks; what training uses for its VGG loss on CPUs.
+    case winogradF4 = "winograd4"
+
 }

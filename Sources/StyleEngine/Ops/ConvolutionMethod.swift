@@ -2,7 +2,7 @@ import CLRuntime
 
 /// How one convolution layer is computed on one device, chosen once when the layer is made
 /// (`ConvolutionAlgorithm.methodType(for:)`) and holding the weights it prepared for it:
-/// `DirectConvolution`, `WinogradConvolution` or `Im2colConvolution`.
+/// `DirectConvolution`, `WinogradConvolution`, `WinogradF4Convolution` or `Im2colConvolution`.
 ///
 /// Shapes (see `ConvolutionShape`): input [C×H×W] → output [K×H×W]; filter K × C·9
 /// (PyTorch's K×C×3×3) in the storage precision, bias [K].
@@ -61,6 +61,7 @@ extension ConvolutionAlgorithm {
     func methodType(for shape: ConvolutionShape) -> any ConvolutionMethod.Type {
         switch self {
         case .direct: DirectConvolution.self
+        case .winogradF4: WinogradF4Convolution.self
         case .winograd where min(shape.inChannels, shape.outChannels) >= WinogradConvolution.minimumChannels:
             WinogradConvolution.self
         case .winograd, .im2col: Im2colConvolution.self
