@@ -57,14 +57,14 @@ struct TransformerBench {
     static let profileTunings =
         [(8, 8), (4, 16), (6, 16)].flatMap { channels, pixels in
             [1, nil].map { StridedConvTuning(channelBlock: channels, pixelBlock: pixels, groupsPerItem: $0) }
-        } + [4, 8, 12, 16].map { StridedConvTuning(channelBlock: $0, winograd: true) }
+        } + [4, 6, 8, 12].map { StridedConvTuning(channelBlock: $0, winograd: true) }
 
     /// Each distinct layer shape's convolution alone (FP32 forward) at `size`², in GFLOP/s
     /// per blocking, then its backward to the input and to the weights and bias at the
     /// default blocking (GFLOP/s of the forward's FLOPs).
     func profile(size: Int, tunings: [StridedConvTuning] = Self.profileTunings) throws {
         print(
-            "(the network uses StridedConvTuning.default(for:): Winograd KB 4 for 3×3/1, else up to 4 channels × 16 pixels, "
+            "(the network uses StridedConvTuning.default(for:): Winograd KB 6 for 3×3/1, else up to 4 channels × 16 pixels, "
                 + "every group per work-item on CPUs)")
         let library = KernelLibrary(gpu: gpu)
         // (name, C, K, k, stride, input side before padding)

@@ -45,13 +45,14 @@ public struct StridedConvTuning: Hashable, Sendable, CustomStringConvertible {
         self.pixelsFirst = pixelsFirst
     }
 
-    /// The blocking used where none is asked: Winograd for 3×3 stride-1 shapes, by up to 4
-    /// channels; else directly, 16 pixels (two AVX2 vectors, one AVX-512 vector) by up to 4
+    /// The blocking used where none is asked: Winograd for 3×3 stride-1 shapes
+    /// (`WinogradF4.defaultChannelBlock`); else directly, 16 pixels (two AVX2 vectors, one AVX-512 vector) by up to 4
     /// channels, the accumulators well inside 16 vector registers (the best of
     /// stylize-bench --transformer --profile's candidates on a 2-core AVX2 PoCL).
     public static func `default`(for shape: StridedConvShape) -> StridedConvTuning {
         if Winograd4Convolution.applies(to: shape) {
-            return StridedConvTuning(channelBlock: min(4, shape.outChannels), pixelBlock: 16, winograd: true)
+            return StridedConvTuning(
+                channelBlock: min(WinogradF4.defaultChannelBlock, shape.outChannels), pixelBlock: 16, winograd: true)
         }
         return StridedConvTuning(channelBlock: min(4, shape.outChannels), pixelBlock: 16)
     }

@@ -65,9 +65,10 @@ public enum WinogradF4 {
 
     /// The largest output-channel block of the product (WINOGRAD4_KB) `filterCount` allows.
     public static let largestChannelBlock = 16
-    /// The product's output channels per work-item where none is asked (the best of 4, 8, 12
-    /// and 16 in stylize-bench --transformer --profile on a 2-core AVX2 PoCL).
-    public static let defaultChannelBlock = 4
+    /// The product's output channels per work-item where none is asked (the best of 4, 6, 8
+    /// and 12 in stylize-bench --transformer --profile on a 2-core AVX2 PoCL: 12 accumulators
+    /// and the vector of V in 16 registers).
+    public static let defaultChannelBlock = 6
     /// Bytes of V and M for one chunk: well inside a core's share of the last-level cache.
     static let chunkBytes = 4 << 20
 
